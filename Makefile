@@ -1,0 +1,54 @@
+# make demo  — install what is missing, then read the bundled sample documents
+# make test  — install what is missing, then run the test suite
+# make bench — generate a fresh set and print accuracy and speed figures
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-osd tesseract-ocr-eng \
+	fonts-dejavu-core fonts-liberation fonts-freefont-ttf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BENCH_SEED ?= 4242
+BENCH_COUNT ?= 40
+
+export OMP_THREAD_LIMIT := 1
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
+
+.PHONY: setup system demo test lint bench clean
+
+setup: system $(VENV)/.installed
+
+system:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(BIN)/reaktivasi extract fixtures/sample
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+bench: setup
+	$(BIN)/python -m tests.benchmarks.bench_extract --seed $(BENCH_SEED) --count-per-type $(BENCH_COUNT)
+
+clean:
+	rm -rf $(VENV) .prefect bench-out .pytest_cache .ruff_cache

@@ -1,0 +1,104 @@
+"""The diagnosis as printed, its ICD-10 code, and lines it wraps onto."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.icd10 import find_codes
+from extractors.labels import LabelHit, find_label, find_labels
+from models import Box, Field, Line, Word
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    text: Field
+    icd10: Field
+
+
+def _continuation(lines: list[Line], hit: LabelHit) -> list[Word]:
+    """Words of following lines that continue the value (indented under it, no label)."""
+    if not hit.words:
+        return []
+    first = hit.words[0]
+    labelled = {
+        h.line_index
+        for f in ("name", "register_number", "birth_date", "other", "icd10")
+        for h in find_labels(lines[hit.line_index + 1 : hit.line_index + 4], f)
+    }
+    extra: list[Word] = []
+    previous = lines[hit.line_index]
+    for offset, line in enumerate(lines[hit.line_index + 1 : hit.line_index + 4]):
+        if offset in labelled or ":" in line.text:
+            break
+        gap = line.box.top - previous.box.bottom
+        height = max(previous.box.height, 1)
+        start = line.words[0].box.left
+        if gap > 1.0 * height or abs(start - first.box.left) > 2 * first.box.height:
+            break
+        extra.extend(line.words)
+        previous = line
+    return extra
+
+
+def strip_code(text: str) -> str:
+    """The diagnosis text without its ICD-10 code and the brackets or dash around it."""
+    for code in reversed(find_codes(text)):
+        text = text[: code.start] + " " + text[code.end :]
+    text = re.sub(r"\(\s*\)|\[\s*\]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.strip(" -–:;,/")
+
+
+def extract_diagnosis(lines: list[Line]) -> Diagnosis:
+    hit = find_label(lines, "diagnosis")
+    code_field = Field(name="icd10")
+    if hit is None:
+        return Diagnosis(Field(name="diagnosis"), _separate_code(lines) or code_field)
+    words = list(hit.words) + _continuation(lines, hit)
+    raw = " ".join([hit.value, *[w.text for w in words[len(hit.words) :]]])
+    codes = find_codes(raw)
+    confidence = sum(w.confidence for w in words) / len(words) if words else 0.0
+    boxes: list[Box] = [w.box for w in words]
+    if codes:
+        code_words = [w for w in words if any(c.code[:3] in _code_form(w.text) for c in codes)]
+        code_field = Field(
+            name="icd10",
+            value=codes[0].code,
+            confidence=round(confidence, 3),
+            page=hit.page,
+            boxes=[w.box for w in code_words] or boxes,
+        )
+    elif (separate := _separate_code(lines)) is not None:
+        code_field = separate
+    text = strip_code(raw)
+    text_field = Field(
+        name="diagnosis",
+        value=text or None,
+        confidence=round(confidence * (1.0 if hit.colon else 0.9), 3) if text else 0.0,
+        page=hit.page,
+        boxes=boxes,
+    )
+    return Diagnosis(text_field, code_field)
+
+
+def _code_form(text: str) -> str:
+    codes = find_codes(text)
+    return codes[0].code if codes else ""
+
+
+def _separate_code(lines: list[Line]) -> Field | None:
+    """A code printed on its own row (`Kode ICD : N18.5`)."""
+    hit = find_label(lines, "icd10")
+    if hit is None:
+        return None
+    codes = find_codes(hit.value)
+    if not codes:
+        return None
+    return Field(
+        name="icd10",
+        value=codes[0].code,
+        confidence=round(hit.confidence, 3),
+        page=hit.page,
+        boxes=hit.boxes,
+    )

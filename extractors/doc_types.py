@@ -1,0 +1,144 @@
+"""One extractor per document type, each a pure function from lines to fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from extractors.diagnosis import extract_diagnosis
+from extractors.labels import find_label
+from extractors.letter_parts import birth_date, header_value, letter_date
+from extractors.names import extract_name
+from extractors.nik import extract_kk_number, extract_nik
+from extractors.priority import priority_category
+from extractors.register_number import extract_register_number
+from models import DocType, Field, Line, Member, Notice
+
+
+@dataclass
+class ExtractedFields:
+    fields: dict[str, Field]
+    members: list[Member] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def add(self, f: Field) -> None:
+        self.fields[f.name] = f
+
+
+_FACILITY = re.compile(
+    r"((?:UPT\.?\s+|UPTD\.?\s+)?(?:PUSKESMAS|RSUD|RSU|RUMAH\s+SAKIT|RS|KLINIK)\b.*)", re.IGNORECASE
+)
+_VILLAGE = re.compile(
+    r"^\s*(?:PEMERINTAH\s+)?(?:DESA|KELURAHAN|KAMPUNG|NAGARI|GAMPONG)\s+(.+)$", re.IGNORECASE
+)
+_DISTRICT = re.compile(r"^\s*KECAMATAN\s+(.+)$", re.IGNORECASE)
+
+
+def faskes_letter(lines: list[Line]) -> ExtractedFields:
+    out = ExtractedFields(fields={})
+    nik, notices = extract_nik(lines)
+    out.add(nik)
+    out.notices.extend(notices)
+    out.add(extract_name(lines))
+    out.add(birth_date(lines))
+    out.add(extract_register_number(lines))
+    diagnosis = extract_diagnosis(lines)
+    out.add(diagnosis.text)
+    out.add(diagnosis.icd10)
+    category = priority_category(diagnosis.text.value, diagnosis.icd10.value)
+    source = diagnosis.icd10 if diagnosis.icd10.value else diagnosis.text
+    out.add(
+        Field(
+            name="priority_category",
+            value=category,
+            confidence=source.confidence if category else 0.0,
+            page=source.page,
+            boxes=source.boxes if category else [],
+        )
+    )
+    out.add(header_value(lines, _FACILITY, "facility_name"))
+    out.add(letter_date(lines))
+    return out
+
+
+def sktm(lines: list[Line]) -> ExtractedFields:
+    out = ExtractedFields(fields={})
+    nik, notices = extract_nik(lines)
+    out.add(nik)
+    out.notices.extend(notices)
+    out.add(extract_name(lines))
+    out.add(birth_date(lines))
+    out.add(header_value(lines, _VILLAGE, "village"))
+    out.add(header_value(lines, _DISTRICT, "district"))
+    out.add(_letter_number(lines))
+    out.add(letter_date(lines))
+    return out
+
+
+def kk(lines: list[Line]) -> ExtractedFields:
+    out = ExtractedFields(fields={})
+    number, notices = extract_kk_number(lines)
+    out.add(number)
+    out.notices.extend(notices)
+    out.add(extract_name(lines, "head_name"))
+    for name in ("village", "district"):
+        hit = find_label(lines, name)
+        value = re.sub(r"\s+", " ", hit.value).strip(" .,").upper() if hit else None
+        out.add(
+            Field(
+                name=name,
+                value=value,
+                confidence=round(hit.confidence, 3),
+                page=hit.page,
+                boxes=hit.boxes,
+            )
+            if hit and value
+            else Field(name=name)
+        )
+    return out
+
+
+def ktp(lines: list[Line]) -> ExtractedFields:
+    out = ExtractedFields(fields={})
+    nik, notices = extract_nik(lines)
+    out.add(nik)
+    out.notices.extend(notices)
+    out.add(extract_name(lines))
+    out.add(birth_date(lines))
+    return out
+
+
+_LETTER_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*(?:\s*/\s*[A-Za-z0-9.\-]+)+")
+
+
+def _letter_number(lines: list[Line]) -> Field:
+    hit = find_label(lines, "letter_number")
+    if hit is None:
+        return Field(name="letter_number")
+    m = _LETTER_NUMBER.match(hit.value)
+    if not m:
+        return Field(name="letter_number")
+    value = re.sub(r"\s*/\s*", "/", m.group(0))
+    return Field(
+        name="letter_number",
+        value=value,
+        confidence=round(hit.confidence, 3),
+        page=hit.page,
+        boxes=hit.boxes,
+    )
+
+
+EXTRACTORS: dict[DocType, Callable[[list[Line]], ExtractedFields]] = {
+    DocType.faskes_letter: faskes_letter,
+    DocType.sktm: sktm,
+    DocType.kk: kk,
+    DocType.ktp: ktp,
+}
+
+
+def extract_fields(doc_type: DocType, lines: list[Line]) -> ExtractedFields:
+    extractor = EXTRACTORS.get(doc_type)
+    if extractor is None:
+        return ExtractedFields(fields={})
+    return extractor(lines)

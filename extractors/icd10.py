@@ -1,0 +1,44 @@
+"""ICD-10 codes in the forms letters print them: `N18.5`, `N185`, `N 18.5`, `N18,5`.
+
+Digits misread by OCR inside the code (`Nl8.5`, `N1B.5`) are repaired; the letter must be a
+letter and at least one digit must be a real digit, so words are never taken for codes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DIGIT = r"[0-9OoIlSBZG]"
+CODE_PATTERN = re.compile(
+    rf"(?<![A-Za-z0-9])([A-TV-Z])\s?({_DIGIT}{{2}})(?:\s?[.,]\s?({_DIGIT}{{1,2}})|({_DIGIT}))?"
+    r"(?![A-Za-z0-9])"
+)
+_REPAIR = str.maketrans("OoIlSBZG", "00115826")
+
+
+@dataclass(frozen=True)
+class CodeMatch:
+    code: str
+    start: int
+    end: int
+
+
+def find_codes(text: str) -> list[CodeMatch]:
+    found: list[CodeMatch] = []
+    for m in CODE_PATTERN.finditer(text):
+        letter, major, minor_dot, minor_bare = m.groups()
+        raw_digits = major + (minor_dot or minor_bare or "")
+        if not any(ch.isdigit() for ch in raw_digits):
+            continue
+        code = letter + major.translate(_REPAIR)
+        minor = (minor_dot or minor_bare or "").translate(_REPAIR)
+        if minor:
+            code += "." + minor
+        found.append(CodeMatch(code, m.start(), m.end()))
+    return found
+
+
+def normalise_code(text: str) -> str | None:
+    codes = find_codes(text)
+    return codes[0].code if codes else None

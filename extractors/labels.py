@@ -1,0 +1,170 @@
+"""Find a printed label on a line and the value that follows it.
+
+Labels are data (`data/labels.yaml`). A label counts only when it is followed by a colon or
+by a wide gap (a form's label column), so "Nama" does not fire inside "Nama Kepala Keluarga"
+and a word in running text is not taken for a label. A value ends at the next label that is
+followed by a colon (the next field on the same row) or at the end of the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from models import Box, Line, Word
+
+_SEPARATOR = r"[\s.:/,\-]*"
+_AFTER = re.compile(r"\s*[:;]\s*")
+
+
+@cache
+def label_table() -> dict[str, tuple[str, ...]]:
+    text = resources.files("extractors").joinpath("data/labels.yaml").read_text("utf-8")
+    return {key: tuple(values) for key, values in yaml.safe_load(text).items()}
+
+
+@cache
+def label_regex(label: str) -> re.Pattern[str]:
+    """A tolerant pattern: `No. RM` matches `No.RM`, `NO RM`, `No . RM`."""
+    chunks = re.findall(r"[A-Za-z0-9]+", label)
+    body = _SEPARATOR.join(re.escape(c) for c in chunks)
+    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+@cache
+def _all_labels() -> tuple[str, ...]:
+    labels = {label for values in label_table().values() for label in values}
+    return tuple(sorted(labels, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line's text with the character span of each word, to map matches back to boxes."""
+
+    line: Line
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, line: Line) -> TextLine:
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for word in line.words:
+            spans.append((pos, pos + len(word.text)))
+            pos += len(word.text) + 1
+        return cls(line=line, text=line.text, spans=tuple(spans))
+
+    def words_in(self, start: int, end: int) -> list[Word]:
+        return [
+            w
+            for w, (a, b) in zip(self.line.words, self.spans, strict=True)
+            if a < end and b > start
+        ]
+
+    def word_at(self, offset: int) -> int:
+        for i, (a, b) in enumerate(self.spans):
+            if a <= offset < b or offset < a:
+                return i
+        return len(self.spans) - 1
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """A label found on a line and the value printed after it."""
+
+    line_index: int
+    label: str
+    value: str
+    words: tuple[Word, ...]
+    colon: bool
+
+    @property
+    def boxes(self) -> list[Box]:
+        return [w.box for w in self.words]
+
+    @property
+    def confidence(self) -> float:
+        if not self.words:
+            return 0.0
+        return sum(w.confidence for w in self.words) / len(self.words)
+
+    @property
+    def page(self) -> int:
+        return self.words[0].page if self.words else 1
+
+
+def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None:
+    """Where the value starts after a label, or None when the label is not a real label."""
+    after = _AFTER.match(tl.text, match.end())
+    if after:
+        return after.end(), True
+    if match.end() >= len(tl.text):
+        return None
+    last = tl.word_at(max(match.end() - 1, 0))
+    if last + 1 >= len(tl.line.words):
+        return None
+    left, right = tl.line.words[last], tl.line.words[last + 1]
+    gap = right.box.left - left.box.right
+    if gap > 1.5 * max(left.box.height, 1):
+        return tl.spans[last + 1][0], False
+    return None
+
+
+def _value_end(tl: TextLine, start: int) -> int:
+    """The value stops where another label followed by a colon begins."""
+    end = len(tl.text)
+    for label in _all_labels():
+        for m in label_regex(label).finditer(tl.text, start):
+            if m.start() > start and _AFTER.match(tl.text, m.end()) and m.start() < end:
+                end = m.start()
+                break
+    return end
+
+
+def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
+    """Every anchored occurrence of one of `field`'s labels, top to bottom."""
+    labels = sorted(label_table()[field], key=len, reverse=True)
+    hits: list[LabelHit] = []
+    for index, line in enumerate(lines):
+        tl = TextLine.of(line)
+        taken: list[tuple[int, int]] = []
+        for label in labels:
+            for m in label_regex(label).finditer(tl.text):
+                if any(m.start() < b and m.end() > a for a, b in taken):
+                    continue
+                if _covered_by_longer_label(tl.text, m, label):
+                    continue
+                anchored = _anchored_end(tl, m)
+                if anchored is None:
+                    continue
+                start, colon = anchored
+                end = _value_end(tl, start)
+                taken.append((m.start(), m.end()))
+                value = tl.text[start:end].strip(" :;")
+                words = tuple(tl.words_in(start, end))
+                hits.append(LabelHit(index, label, value, words, colon))
+    return hits
+
+
+def _covered_by_longer_label(text: str, match: re.Match[str], label: str) -> bool:
+    """True when the match is part of a longer label of another field ("Nama" in
+    "Nama Kepala Keluarga", "Desa" in "Kel/Desa" handled by its own field)."""
+    for other in _all_labels():
+        if len(other) <= len(label):
+            break
+        for m in label_regex(other).finditer(text):
+            if m.start() <= match.start() and m.end() >= match.end():
+                return True
+    return False
+
+
+def find_label(lines: list[Line], field: str) -> LabelHit | None:
+    """The first anchored label of `field` with a non-empty value."""
+    for hit in find_labels(lines, field):
+        if hit.value:
+            return hit
+    return None

@@ -1,0 +1,44 @@
+"""The facility's register / medical-record number, as printed after its label.
+
+Formats are local (`RM-00123456`, `00.12.34`, `2026/02/12/000123`, `012345-0226`), so the
+value is kept as printed; only what cannot belong to it is cut off: a following word,
+a trailing dot, a stray colon.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors.labels import find_labels
+from models import Field, Line
+
+_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*")
+_SPACED_JOINER = re.compile(r"\s*([./\-])\s*(?=[A-Za-z0-9])")
+
+
+def clean_register_number(value: str) -> str | None:
+    """The identifier at the start of `value`, or None when it holds too few digits."""
+    value = _SPACED_JOINER.sub(r"\1", value.strip(" :;"))
+    match = _TOKEN.match(value)
+    result = match.group(0).rstrip(".-/") if match else ""
+    if sum(ch.isdigit() for ch in result) < 3:
+        return None
+    return result
+
+
+def extract_register_number(lines: list[Line]) -> Field:
+    for hit in find_labels(lines, "register_number"):
+        value = clean_register_number(hit.value)
+        if value is None:
+            continue
+        words = [w for w in hit.words if w.text.strip(":;") and w.text.strip(":;") in value]
+        words = words or list(hit.words)
+        confidence = sum(w.confidence for w in words) / len(words)
+        return Field(
+            name="register_number",
+            value=value,
+            confidence=round(confidence * (1.0 if hit.colon else 0.9), 3),
+            page=hit.page,
+            boxes=[w.box for w in words],
+        )
+    return Field(name="register_number")

@@ -1,0 +1,1 @@
+"""Orchestration and entry points. Business rules live in pipeline/ and extractors/."""

@@ -1,0 +1,115 @@
+"""What was understood: typed fields with confidence and the boxes they came from."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
+
+from models.document import Box
+
+
+class DocType(StrEnum):
+    faskes_letter = "faskes_letter"
+    sktm = "sktm"
+    kk = "kk"
+    ktp = "ktp"
+    unknown = "unknown"
+
+
+# Fields that every extraction of a doc type carries (null when unread), per CONTRACT.md.
+FIELDS_BY_DOC_TYPE: dict[DocType, tuple[str, ...]] = {
+    DocType.faskes_letter: (
+        "nik",
+        "name",
+        "birth_date",
+        "register_number",
+        "diagnosis",
+        "icd10",
+        "priority_category",
+        "facility_name",
+        "letter_date",
+    ),
+    DocType.sktm: (
+        "nik",
+        "name",
+        "birth_date",
+        "village",
+        "district",
+        "letter_number",
+        "letter_date",
+    ),
+    DocType.kk: ("kk_number", "head_name", "village", "district"),
+    DocType.ktp: ("nik", "name", "birth_date"),
+    DocType.unknown: (),
+}
+
+
+class Field(BaseModel):
+    """One extracted value. `value` is None when the field could not be read."""
+
+    name: str
+    value: str | None = None
+    confidence: float = PydanticField(0.0, ge=0.0, le=1.0)
+    page: int | None = None
+    boxes: list[Box] = PydanticField(default_factory=list)
+
+
+class Member(BaseModel):
+    """A row of the KK member table."""
+
+    nik: str | None = None
+    name: str | None = None
+    gender: Literal["L", "P"] | None = None
+    birth_date: str | None = None
+    relationship: str | None = None
+
+
+class Notice(BaseModel):
+    """A warning a person can act on: a stable code plus a sentence."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class Extraction(BaseModel):
+    """Everything read from one document (one file, or one document inside a PDF batch)."""
+
+    source: str
+    page: int = 1
+    pages: list[int] = PydanticField(default_factory=lambda: [1])
+    sha256: str | None = None
+    doc_type: DocType = DocType.unknown
+    doc_type_confidence: float = 0.0
+    fields: dict[str, Field] = PydanticField(default_factory=dict)
+    members: list[Member] = PydanticField(default_factory=list)
+    warnings: list[Notice] = PydanticField(default_factory=list)
+
+    def value(self, name: str) -> str | None:
+        field = self.fields.get(name)
+        return field.value if field else None
+
+    def to_contract(self) -> dict[str, Any]:
+        """The JSON line of `reaktivasi extract --jsonl` (CONTRACT.md)."""
+        names = FIELDS_BY_DOC_TYPE[self.doc_type]
+        fields = {n: self.value(n) for n in names}
+        confidence = {
+            n: round(f.confidence, 3)
+            for n in names
+            if (f := self.fields.get(n)) is not None and f.value is not None
+        }
+        return {
+            "source": self.source,
+            "page": self.page,
+            "doc_type": self.doc_type.value,
+            "fields": fields,
+            "confidence": confidence,
+            "members": [m.model_dump() for m in self.members],
+            "warnings": [str(w) for w in self.warnings],
+        }

@@ -1,0 +1,32 @@
+"""The one settings object. Every knob has an embedded default; env prefix `REAKTIVASI_`."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REAKTIVASI_", env_file=None, extra="ignore")
+
+    ocr_languages: str = Field("ind", description="Tesseract -l value; measured: see README")
+    ocr_psm: int = Field(3, description="Tesseract page segmentation mode")
+    ocr_timeout_seconds: float = Field(
+        120.0, description="per page; a timeout leaves the page empty"
+    )
+    raster_dpi: int = Field(300, description="dpi for rasterising image-only PDF pages")
+    max_pixels: int = Field(100_000_000, description="pages above this are refused, not decoded")
+    max_file_bytes: int = Field(200 * 1024 * 1024, description="files above this are refused")
+    max_pdf_pages: int = Field(200, description="pages read from one PDF; the rest get a warning")
+    concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        description="files read in parallel (one single-threaded Tesseract each)",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,132 @@
+"""The per-file chain: decode → OCR (or PDF text) → lines → split → classify → extract.
+
+Every failure ends as an Extraction with `doc_type: unknown` and a Notice saying what went
+wrong, so a batch never stops on one bad file (paperless-ngx's consumer does the same).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractors.classify import Classification, classify
+from extractors.doc_types import extract_fields
+from extractors.lines import group_lines
+from models import DocType, Extraction, Field, Line, Notice, Word
+from models.extraction import FIELDS_BY_DOC_TYPE
+from pipeline.config import Settings
+from pipeline.errors import IngestError
+from pipeline.ingest import PageImage, load_document
+from pipeline.ocr import OcrOptions, OcrTimeout, ocr_image
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReadPage:
+    """A page after OCR: its words, rebuilt lines and its own classification."""
+
+    number: int
+    words: list[Word]
+    lines: list[Line]
+    classification: Classification
+    notices: list[Notice]
+
+
+def ocr_options(settings: Settings, dpi: int) -> OcrOptions:
+    return OcrOptions(
+        languages=settings.ocr_languages,
+        psm=settings.ocr_psm,
+        dpi=dpi,
+        timeout_seconds=settings.ocr_timeout_seconds,
+    )
+
+
+def read_page(page: PageImage, settings: Settings) -> ReadPage:
+    notices: list[Notice] = []
+    words = page.page.words
+    if page.image is not None:
+        try:
+            words = ocr_image(page.image, ocr_options(settings, page.page.dpi), page.page.number)
+        except OcrTimeout as exc:
+            notices.append(Notice(code="ocr_timeout", message=f"page {page.page.number}: {exc}"))
+            words = []
+    lines = group_lines(words)
+    return ReadPage(page.page.number, words, lines, classify(lines), notices)
+
+
+def split_documents(pages: list[ReadPage]) -> list[list[ReadPage]]:
+    """Group consecutive pages into documents: a page with a title starts a new one.
+
+    A page without a recognisable title (a KK's second sheet, a letter's continuation)
+    belongs to the document before it.
+    """
+    groups: list[list[ReadPage]] = []
+    for page in pages:
+        c = page.classification
+        starts_new = not groups or (
+            c.doc_type is not DocType.unknown
+            and (c.titled or c.doc_type is not groups[-1][0].classification.doc_type)
+        )
+        if starts_new:
+            groups.append([page])
+        else:
+            groups[-1].append(page)
+    return groups
+
+
+def extract_document(source: str, sha256: str | None, pages: list[ReadPage]) -> Extraction:
+    lines = [line for page in pages for line in page.lines]
+    classification = classify(lines) if len(pages) > 1 else pages[0].classification
+    doc_type = classification.doc_type
+    result = extract_fields(doc_type, lines)
+    fields = {
+        name: result.fields.get(name, Field(name=name)) for name in FIELDS_BY_DOC_TYPE[doc_type]
+    }
+    notices = [n for page in pages for n in page.notices] + result.notices
+    if doc_type is DocType.unknown:
+        text = " ".join(line.text for line in lines).strip()
+        message = (
+            "no text could be read on the page"
+            if not text
+            else "the page does not look like a faskes letter, SKTM, KK or KTP"
+        )
+        notices.append(Notice(code="unknown_document", message=message))
+    return Extraction(
+        source=source,
+        page=pages[0].number,
+        pages=[p.number for p in pages],
+        sha256=sha256,
+        doc_type=doc_type,
+        doc_type_confidence=classification.confidence,
+        fields=fields,
+        members=result.members,
+        warnings=notices,
+    )
+
+
+def extract_file(path: Path, source: str, settings: Settings) -> list[Extraction]:
+    """All documents in one file. Never raises for a bad file: it becomes a warning."""
+    try:
+        loaded = load_document(path, source, settings)
+    except IngestError as exc:
+        log.warning("%s: %s (%s)", source, exc.message, exc.code)
+        return [failed(source, Notice(code=exc.code, message=exc.message))]
+    except OSError as exc:
+        return [failed(source, Notice(code="unreadable_file", message=f"cannot read: {exc}"))]
+    try:
+        pages = [read_page(page, settings) for page in loaded.pages]
+    except Exception as exc:  # an engine crash on one file must not end the batch
+        log.exception("%s: OCR failed", source)
+        return [failed(source, Notice(code="ocr_failed", message=f"OCR failed: {exc}"))]
+    extractions = [
+        extract_document(source, loaded.document.sha256, group) for group in split_documents(pages)
+    ]
+    extra = [Notice(code=code, message=message) for code, message in loaded.notes]
+    extractions[0].warnings[:0] = extra
+    return extractions
+
+
+def failed(source: str, notice: Notice) -> Extraction:
+    return Extraction(source=source, doc_type=DocType.unknown, warnings=[notice])

@@ -1,0 +1,70 @@
+import pytest
+
+from extractors.diagnosis import extract_diagnosis, strip_code
+from extractors.icd10 import normalise_code
+from extractors.lines import lines_from_text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("N18.5", "N18.5"),
+        ("N185", "N18.5"),
+        ("N 18.5", "N18.5"),
+        ("N18,5", "N18.5"),
+        ("I50", "I50"),
+        ("Nl8.5", "N18.5"),
+        ("C5O.9", "C50.9"),
+    ],
+)
+def test_icd10_written_forms(text, code):
+    assert normalise_code(text) == code
+
+
+def test_words_are_not_codes():
+    assert normalise_code("stage V on HD") is None
+    assert normalise_code("G2P1A0 hamil") is None
+
+
+def test_code_in_front_is_split_off():
+    d = extract_diagnosis(lines_from_text("Diagnosa : N18.5 Chronic kidney disease, stage 5"))
+    assert d.text.value == "Chronic kidney disease, stage 5"
+    assert d.icd10.value == "N18.5"
+
+
+def test_code_in_parentheses_is_split_off():
+    d = extract_diagnosis(lines_from_text("Diagnosis : CKD stage V on HD rutin (N185)"))
+    assert d.text.value == "CKD stage V on HD rutin"
+    assert d.icd10.value == "N18.5"
+
+
+def test_code_on_its_own_row():
+    d = extract_diagnosis(lines_from_text("Dx : Ca mammae dextra\nKode ICD : C50.9"))
+    assert d.text.value == "Ca mammae dextra"
+    assert d.icd10.value == "C50.9"
+
+
+def test_diagnosis_wrapped_onto_next_line():
+    text = (
+        "Diagnosa Utama : Stroke non hemoragik dengan\n"
+        "                 hemiparese sinistra\n"
+        "Demikian surat keterangan ini dibuat."
+    )
+    d = extract_diagnosis(lines_from_text(text))
+    assert d.text.value == "Stroke non hemoragik dengan hemiparese sinistra"
+    assert len(d.text.boxes) == 6
+
+
+def test_next_labelled_row_is_not_a_continuation():
+    text = "Diagnosa : Hipertensi\nNo. RM : 123456"
+    assert extract_diagnosis(lines_from_text(text)).text.value == "Hipertensi"
+
+
+def test_no_label_no_diagnosis():
+    d = extract_diagnosis(lines_from_text("Surat ini dibuat untuk berobat"))
+    assert d.text.value is None
+    assert d.icd10.value is None
+
+
+def test_strip_code_dash_form():
+    assert strip_code("CHF NYHA III - I50.0") == "CHF NYHA III"

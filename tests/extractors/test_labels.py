@@ -1,0 +1,35 @@
+from extractors.labels import find_label, find_labels
+from extractors.lines import lines_from_text
+
+
+def test_label_followed_by_colon_gives_value_and_boxes():
+    lines = lines_from_text("Nama Pasien : Siti Aminah")
+    hit = find_label(lines, "name")
+    assert hit is not None
+    assert hit.label == "Nama Pasien"
+    assert hit.value == "Siti Aminah"
+    assert [w.text for w in hit.words] == ["Siti", "Aminah"]
+    assert hit.colon
+
+
+def test_short_label_inside_longer_label_does_not_fire():
+    lines = lines_from_text("Nama Kepala Keluarga : BUDI SANTOSO")
+    assert find_label(lines, "name") is None
+    assert find_label(lines, "head_name").value == "BUDI SANTOSO"
+
+
+def test_value_stops_at_next_label_on_same_row():
+    lines = lines_from_text("Desa/Kelurahan : SUKAMAJU Kabupaten/Kota : SAMBAS")
+    assert find_label(lines, "village").value == "SUKAMAJU"
+
+
+def test_ocr_spacing_variants_of_label():
+    for text in ("No.RM : 123456", "NO RM: 123456", "No . RM : 123456"):
+        hit = find_label(lines_from_text(text), "register_number")
+        assert hit is not None, text
+        assert hit.value == "123456"
+
+
+def test_word_in_running_text_is_not_a_label():
+    lines = lines_from_text("dengan nama baik keluarga")
+    assert find_labels(lines, "name") == []

@@ -1,0 +1,46 @@
+import pytest
+
+from extractors.lines import lines_from_text
+from extractors.register_number import clean_register_number, extract_register_number
+
+
+@pytest.mark.parametrize(
+    ("label", "value"),
+    [
+        ("No. RM", "RM-00123456"),
+        ("No.RM", "00.12.34"),
+        ("No. Rekam Medis", "123456"),
+        ("Nomor Rekam Medis", "012345-0226"),
+        ("No. Rekam Medik", "2026/02/12/000123"),
+        ("No. RM/Reg", "RM.2026.00123"),
+        ("No. MR", "004512"),
+        ("No. Medical Record", "00-45-12"),
+        ("No. CM", "778812"),
+        ("No. Reg", "REG-2026-0042"),
+        ("No. Register", "0042/PKM/2026"),
+        ("No. Registrasi", "20260212001"),
+        ("No. Rawat", "2026/02/12/000001"),
+        ("No. Pendaftaran", "P-000981"),
+        ("No. Index", "1234"),
+    ],
+)
+def test_every_label_variant(label, value):
+    field = extract_register_number(lines_from_text(f"{label} : {value}"))
+    assert field.value == value
+    assert field.boxes
+
+
+def test_value_is_cut_before_following_words():
+    assert clean_register_number("123456 (rawat jalan)") == "123456"
+    assert clean_register_number("RM - 0012") == "RM-0012"
+    assert clean_register_number("00.12.34.") == "00.12.34"
+
+
+def test_too_few_digits_is_not_a_register_number():
+    assert clean_register_number("belum ada") is None
+    assert extract_register_number(lines_from_text("No. RM : -")).value is None
+
+
+def test_nik_row_is_not_taken_for_register_number():
+    lines = lines_from_text("NIK : 6101014507890003\nNama : SITI")
+    assert extract_register_number(lines).value is None

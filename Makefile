@@ -48,7 +48,7 @@ lint: setup
 	$(BIN)/ruff format --check . || true
 
 bench: setup
-	$(BIN)/python -m tests.benchmarks.bench_extract --seed $(BENCH_SEED) --count-per-type $(BENCH_COUNT)
+	$(BIN)/python tests/benchmarks/bench_extract.py --seed $(BENCH_SEED) --count-per-type $(BENCH_COUNT)
 
 clean:
 	rm -rf $(VENV) .prefect bench-out .pytest_cache .ruff_cache

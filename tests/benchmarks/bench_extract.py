@@ -20,6 +20,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
 from models import Extraction
 from pipeline.batch import extract_many
@@ -104,7 +105,7 @@ def main() -> None:
     start = time.perf_counter()
     truth_paths = sorted(out.glob("*.truth.json")) if out.exists() else []
     if not truth_paths:
-        truth_paths = generate(args.seed, out, None, per_type=args.count_per_type)
+        truth_paths = generate(args.seed, out, dict.fromkeys(DOC_TYPES, args.count_per_type))
     items = load_truths(truth_paths)
     print(f"set: {out} ({len(items)} documents, generated/loaded in "
           f"{time.perf_counter() - start:.0f} s); languages={settings.ocr_languages} "

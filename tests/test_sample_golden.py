@@ -62,7 +62,7 @@ def test_key_fields_match_truth(sample_results, field):
 
 
 def test_fields_carry_boxes_and_confidence(sample_results):
-    for truth, extractions in sample_results.values():
+    for _truth, extractions in sample_results.values():
         for field in extractions[0].fields.values():
             if field.value is not None:
                 assert field.boxes, field.name

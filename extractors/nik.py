@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from extractors.digits import DIGIT_GROUP_RE, DIGIT_RUN_RE, repair_text
 from extractors.region import is_known_prefix
-from models import Field, Line, Notice, Word
+from models import Box, Field, Line, Notice, Word
 
 NIK_LENGTH = 16
 Anchor = Literal["nik", "kk"]
@@ -428,3 +428,49 @@ def extract_kk_number(lines: list[Line]) -> tuple[Field, list[Notice]]:
     codes = ("kk_number_invalid", "kk_number_unknown_region")
     problems = check_kk_number(first.digits)
     return Field(name="kk_number"), [_notice("kk_number", "KK number", first, problems, codes)]
+
+
+class NumberRegion(BaseModel):
+    """Where a labelled NIK or KK number is printed: the words after the label."""
+
+    model_config = ConfigDict(frozen=True)
+
+    anchor: Anchor
+    line_index: int
+    page: int
+    label_words: list[Word]
+    value_box: Box
+
+
+def number_regions(lines: list[Line]) -> list[NumberRegion]:
+    """Labelled number rows, whatever OCR made of the digits (too few, merged, letters).
+
+    When OCR drops or garbles digits there is no 16-digit candidate; the region lets the
+    pipeline read that one row again, more carefully, instead of giving up on the field.
+    """
+    regions: list[NumberRegion] = []
+    for index, line in enumerate(lines):
+        previous = lines[index - 1] if index and lines[index - 1].page == line.page else None
+        for cut in range(1, min(len(line.words), _MAX_LABEL_TOKENS + 1)):
+            prefix = " ".join(w.text for w in line.words[:cut])
+            rest = line.words[cut:]
+            anchor = _anchor_of(prefix + " ", previous)
+            if anchor is None or not rest:
+                continue
+            # The label may end inside a word (":9103..." or "NIK:9103..."): keep that word.
+            if sum(ch.isdigit() for ch in line.words[cut - 1].text) >= 4:
+                rest = line.words[cut - 1 :]
+            digits = sum(ch.isdigit() for w in rest for ch in w.text)
+            if digits < 8:
+                continue
+            regions.append(
+                NumberRegion(
+                    anchor=anchor,
+                    line_index=index,
+                    page=line.page,
+                    label_words=line.words[: len(line.words) - len(rest)],
+                    value_box=Box.union([w.box for w in rest]),
+                )
+            )
+            break
+    return regions

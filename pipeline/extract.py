@@ -10,6 +10,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from extractors.classify import Classification, classify
 from extractors.doc_types import extract_fields
 from extractors.lines import group_lines
@@ -19,6 +21,7 @@ from pipeline.config import Settings
 from pipeline.errors import IngestError
 from pipeline.ingest import PageImage, load_document
 from pipeline.ocr import OcrOptions, OcrTimeout, ocr_image
+from pipeline.reread import reread_number_fields
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ class ReadPage:
     """A page after OCR: its words, rebuilt lines and its own classification."""
 
     number: int
+    image: np.ndarray | None
     words: list[Word]
     lines: list[Line]
     classification: Classification
@@ -53,7 +57,7 @@ def read_page(page: PageImage, settings: Settings) -> ReadPage:
             notices.append(Notice(code="ocr_timeout", message=f"page {page.page.number}: {exc}"))
             words = []
     lines = group_lines(words)
-    return ReadPage(page.page.number, words, lines, classify(lines), notices)
+    return ReadPage(page.page.number, page.image, words, lines, classify(lines), notices)
 
 
 def split_documents(pages: list[ReadPage]) -> list[list[ReadPage]]:
@@ -76,11 +80,28 @@ def split_documents(pages: list[ReadPage]) -> list[list[ReadPage]]:
     return groups
 
 
-def extract_document(source: str, sha256: str | None, pages: list[ReadPage]) -> Extraction:
+def extract_document(
+    source: str, sha256: str | None, pages: list[ReadPage], settings: Settings
+) -> Extraction:
     lines = [line for page in pages for line in page.lines]
     classification = classify(lines) if len(pages) > 1 else pages[0].classification
     doc_type = classification.doc_type
     result = extract_fields(doc_type, lines)
+    images = {p.number: p.image for p in pages if p.image is not None}
+    if images:
+        changed, reread_notices = reread_number_fields(
+            result.fields, lines, images, ocr_options(settings, settings.raster_dpi)
+        )
+        if changed:
+            result.fields.update(changed)
+            number_codes = {
+                "nik_invalid",
+                "nik_unknown_region",
+                "kk_number_invalid",
+                "kk_number_unknown_region",
+            }
+            result.notices = [n for n in result.notices if n.code not in number_codes]
+        result.notices.extend(n for n in reread_notices if n not in result.notices)
     fields = {
         name: result.fields.get(name, Field(name=name)) for name in FIELDS_BY_DOC_TYPE[doc_type]
     }
@@ -121,7 +142,8 @@ def extract_file(path: Path, source: str, settings: Settings) -> list[Extraction
         log.exception("%s: OCR failed", source)
         return [failed(source, Notice(code="ocr_failed", message=f"OCR failed: {exc}"))]
     extractions = [
-        extract_document(source, loaded.document.sha256, group) for group in split_documents(pages)
+        extract_document(source, loaded.document.sha256, group, settings)
+        for group in split_documents(pages)
     ]
     extra = [Notice(code=code, message=message) for code, message in loaded.notes]
     extractions[0].warnings[:0] = extra

@@ -28,10 +28,11 @@ class OcrOptions:
     psm: int = 3
     dpi: int = 300
     timeout_seconds: float = 120.0
+    extra_config: str = ""
 
     @property
     def config(self) -> str:
-        return f"--psm {self.psm} --oem 1 --dpi {self.dpi}"
+        return f"--psm {self.psm} --oem 1 --dpi {self.dpi} {self.extra_config}".strip()
 
 
 class OcrTimeout(Exception):

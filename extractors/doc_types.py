@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from extractors.diagnosis import extract_diagnosis
+from extractors.kk import extract_members
 from extractors.labels import find_label
 from extractors.letter_parts import birth_date, header_value, letter_date
 from extractors.names import extract_name
@@ -84,6 +85,8 @@ def kk(lines: list[Line]) -> ExtractedFields:
     out.add(number)
     out.notices.extend(notices)
     out.add(extract_name(lines, "head_name"))
+    out.members, member_notices = extract_members(lines)
+    out.notices.extend(member_notices)
     for name in ("village", "district"):
         hit = find_label(lines, name)
         value = re.sub(r"\s+", " ", hit.value).strip(" .,").upper() if hit else None

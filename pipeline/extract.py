@@ -21,6 +21,7 @@ from pipeline.config import Settings
 from pipeline.errors import IngestError
 from pipeline.ingest import PageImage, load_document
 from pipeline.ocr import OcrOptions, OcrTimeout, ocr_image
+from pipeline.preprocess import remove_rules
 from pipeline.reread import reread_number_fields
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,16 @@ def ocr_options(settings: Settings, dpi: int) -> OcrOptions:
 def read_page(page: PageImage, settings: Settings) -> ReadPage:
     notices: list[Notice] = []
     words = page.page.words
-    if page.image is not None:
+    image = page.image
+    if image is not None:
+        image = remove_rules(image, page.page.dpi)
         try:
-            words = ocr_image(page.image, ocr_options(settings, page.page.dpi), page.page.number)
+            words = ocr_image(image, ocr_options(settings, page.page.dpi), page.page.number)
         except OcrTimeout as exc:
             notices.append(Notice(code="ocr_timeout", message=f"page {page.page.number}: {exc}"))
             words = []
     lines = group_lines(words)
-    return ReadPage(page.page.number, page.image, words, lines, classify(lines), notices)
+    return ReadPage(page.page.number, image, words, lines, classify(lines), notices)
 
 
 def split_documents(pages: list[ReadPage]) -> list[list[ReadPage]]:

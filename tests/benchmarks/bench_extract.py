@@ -77,7 +77,29 @@ def score(items: list[tuple[Path, dict]], results: list[list[Extraction]]) -> di
             cell[2] += expected is not None
             if actual != expected and len(misses) < 400:
                 misses.append(f"{path.name}\t{name}\texpected={expected!r}\tgot={actual!r}")
+        if truth.get("members"):
+            score_members(row, truth["members"], got.members, path.name, misses)
     return {"table": table, "misses": misses}
+
+
+def score_members(row: dict, expected: list[dict], got: list, name: str, misses: list) -> None:
+    """Member NIK recall, and per matched member (by NIK) exactness of the other columns."""
+    by_nik = {m.nik: m for m in got if m.nik}
+    for member in expected:
+        found = by_nik.get(member["nik"])
+        cell = row["fields"]["members.nik (recall)"]
+        cell[0] += found is not None
+        cell[1] += 1
+        cell[2] += 1
+        for column in ("name", "gender", "birth_date", "relationship"):
+            cell = row["fields"][f"members.{column}"]
+            actual = getattr(found, column) if found else None
+            cell[0] += actual == member[column]
+            cell[1] += 1
+            cell[2] += 1
+            if actual != member[column] and len(misses) < 400:
+                misses.append(f"{name}\tmembers.{column}\texpected={member[column]!r}"
+                              f"\tgot={actual!r}")
 
 
 def print_scores(scored: dict) -> None:

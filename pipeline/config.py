@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,9 @@ class Settings(BaseSettings):
     max_pixels: int = Field(100_000_000, description="pages above this are refused, not decoded")
     max_file_bytes: int = Field(200 * 1024 * 1024, description="files above this are refused")
     max_pdf_pages: int = Field(200, description="pages read from one PDF; the rest get a warning")
+    ocr_cache_dir: Path | None = Field(
+        None, description="keep OCR results by pixel hash here; unset: no cache"
+    )
     concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         description="files read in parallel (one single-threaded Tesseract each)",

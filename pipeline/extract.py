@@ -55,7 +55,12 @@ def read_page(page: PageImage, settings: Settings) -> ReadPage:
     if image is not None:
         image = remove_rules(image, page.page.dpi)
         try:
-            words = ocr_image(image, ocr_options(settings, page.page.dpi), page.page.number)
+            words = ocr_image(
+                image,
+                ocr_options(settings, page.page.dpi),
+                page.page.number,
+                settings.ocr_cache_dir,
+            )
         except OcrTimeout as exc:
             notices.append(Notice(code="ocr_timeout", message=f"page {page.page.number}: {exc}"))
             words = []
@@ -93,7 +98,11 @@ def extract_document(
     images = {p.number: p.image for p in pages if p.image is not None}
     if images:
         changed, reread_notices = reread_number_fields(
-            result.fields, lines, images, ocr_options(settings, settings.raster_dpi)
+            result.fields,
+            lines,
+            images,
+            ocr_options(settings, settings.raster_dpi),
+            settings.ocr_cache_dir,
         )
         if changed:
             result.fields.update(changed)

@@ -8,9 +8,12 @@ pytesseract's own numpy-array path (a PNG encode per call).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -39,12 +42,34 @@ class OcrTimeout(Exception):
     """Tesseract took longer than the per-page timeout; the page is left empty."""
 
 
-def ocr_image(image: np.ndarray, options: OcrOptions, page: int = 1) -> list[Word]:
-    """Words with boxes and 0..1 confidence from one page image."""
+def ocr_image(
+    image: np.ndarray, options: OcrOptions, page: int = 1, cache_dir: Path | None = None
+) -> list[Word]:
+    """Words with boxes and 0..1 confidence from one page image.
+
+    With `cache_dir`, results are kept by a hash of the pixels and the options, so the same
+    page is never read twice (a photo sent twice, a rerun after a crash, a benchmark rerun).
+    """
+    cached = _cache_path(cache_dir, image, options, page) if cache_dir else None
+    if cached is not None and cached.exists():
+        return [Word.model_validate(w) for w in json.loads(cached.read_text())]
     with tempfile.TemporaryDirectory(prefix="reaktivasi-ocr-") as tmp:
         path = Path(tmp) / "page.pnm"
         cv2.imwrite(str(path), image)
-        return ocr_file(path, options, page)
+        words = ocr_file(path, options, page)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".tmp")
+        partial.write_text(json.dumps([w.model_dump() for w in words]))
+        partial.replace(cached)
+    return words
+
+
+def _cache_path(cache_dir: Path, image: np.ndarray, options: OcrOptions, page: int) -> Path:
+    digest = hashlib.sha256(np.ascontiguousarray(image).data)
+    digest.update(f"{image.shape}|{options}|{page}|{tesseract_version()}".encode())
+    key = digest.hexdigest()
+    return cache_dir / key[:2] / f"{key}.json"
 
 
 def ocr_file(path: Path, options: OcrOptions, page: int = 1) -> list[Word]:
@@ -89,5 +114,6 @@ def words_from_data(data: dict[str, list], page: int) -> list[Word]:
     return words
 
 
+@cache
 def tesseract_version() -> str:
     return str(pytesseract.get_tesseract_version())

@@ -9,6 +9,7 @@ field extractor runs again. The second reading is trusted a little less.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -38,11 +39,15 @@ def _crop(image: np.ndarray, box: Box) -> tuple[np.ndarray, int, int, float]:
 
 
 def _reread_line(
-    line: Line, region: NumberRegion, image: np.ndarray, options: OcrOptions
+    line: Line,
+    region: NumberRegion,
+    image: np.ndarray,
+    options: OcrOptions,
+    cache_dir: Path | None = None,
 ) -> Line | None:
     crop, left, top, scale = _crop(image, region.value_box)
     digits_options = replace(options, psm=7, extra_config=DIGITS_ONLY)
-    words = ocr_image(crop, digits_options, page=line.page)
+    words = ocr_image(crop, digits_options, line.page, cache_dir)
     if not words:
         return None
     placed = [
@@ -67,6 +72,7 @@ def reread_number_fields(
     lines: list[Line],
     images: dict[int, np.ndarray],
     options: OcrOptions,
+    cache_dir: Path | None = None,
 ) -> tuple[dict[str, Field], list[Notice]]:
     """Fill a null NIK / KK number from a second reading of its labelled row, if it helps.
 
@@ -83,7 +89,7 @@ def reread_number_fields(
             image = images.get(region.page)
             if region.anchor != anchor or image is None:
                 continue
-            line = _reread_line(lines[region.line_index], region, image, options)
+            line = _reread_line(lines[region.line_index], region, image, options, cache_dir)
             if line is None:
                 continue
             field, field_notices = extractor([line])

@@ -1,8 +1,8 @@
 """Decide the document type from keywords printed on the page.
 
-Scores are sums of keyword weights found in the page text (titles 5, cues 1), matched
-fuzzily so a title with one misread letter still counts. The confidence is the winner's
-share of the score mass, damped when little evidence was found.
+Scores are sums of keyword weights found in the page text (titles 5, cues 1). Titles are
+matched line by line, fuzzily, so a title with one misread letter still counts. The confidence
+is the winner's share of the score mass, damped when little evidence was found.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from models import DocType, Line
 TITLE_WEIGHT = 5.0
 CUE_WEIGHT = 1.0
 MIN_SCORE = 3.0
+TITLE_MATCH = 92.0  # fuzz.ratio of a title against the start of a line
 
 
 @dataclass(frozen=True)
@@ -45,22 +46,41 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.upper()).strip()
 
 
-def _present(keyword: str, text: str) -> bool:
-    if keyword in text:
+def _title_score(title: str, lines: list[str]) -> float:
+    """0..100: how well a title is printed on some line (a title stands on a line of its own
+    or begins it; fuzzy so one misread letter still counts, whole-line so that "SURAT
+    KETERANGAN MISKIN" is not taken for "SURAT KETERANGAN MEDIS")."""
+    best = 0.0
+    for line in lines:
+        if title in line:
+            return 100.0
+        best = max(best, fuzz.ratio(title, line[: len(title) + 2]))
+    return best
+
+
+def _cue_present(cue: str, text: str) -> bool:
+    if cue in text:
         return True
-    if len(keyword) < 8:
-        return False
-    return fuzz.partial_ratio(keyword, text, score_cutoff=88) > 0
+    return len(cue) >= 10 and fuzz.partial_ratio(cue, text, score_cutoff=92) > 0
 
 
 def classify(lines: list[Line]) -> Classification:
-    text = normalise("\n".join(line.text for line in lines))
+    texts = [normalise(line.text) for line in lines]
+    text = "\n".join(texts)
     scores: dict[str, float] = {}
     titled: dict[str, bool] = {}
     for doc_type, keywords in keyword_table().items():
-        found = [w for k, w in keywords if _present(k, text)]
-        scores[doc_type.value] = sum(found)
-        titled[doc_type.value] = TITLE_WEIGHT in found
+        score = 0.0
+        title_best = 0.0
+        for keyword, weight in keywords:
+            if weight == TITLE_WEIGHT:
+                title_best = max(title_best, _title_score(keyword, texts))
+            elif _cue_present(keyword, text):
+                score += weight
+        titled[doc_type.value] = title_best >= TITLE_MATCH
+        if titled[doc_type.value]:
+            score += TITLE_WEIGHT * title_best / 100
+        scores[doc_type.value] = round(score, 2)
     best = max(scores, key=lambda k: scores[k])
     top = scores[best]
     if top < MIN_SCORE:

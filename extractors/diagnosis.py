@@ -6,39 +6,14 @@ import re
 from dataclasses import dataclass
 
 from extractors.icd10 import find_codes
-from extractors.labels import LabelHit, find_label, find_labels
-from models import Box, Field, Line, Word
+from extractors.labels import continuation, find_label
+from models import Box, Field, Line
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     text: Field
     icd10: Field
-
-
-def _continuation(lines: list[Line], hit: LabelHit) -> list[Word]:
-    """Words of following lines that continue the value (indented under it, no label)."""
-    if not hit.words:
-        return []
-    first = hit.words[0]
-    labelled = {
-        h.line_index
-        for f in ("name", "register_number", "birth_date", "other", "icd10")
-        for h in find_labels(lines[hit.line_index + 1 : hit.line_index + 4], f)
-    }
-    extra: list[Word] = []
-    previous = lines[hit.line_index]
-    for offset, line in enumerate(lines[hit.line_index + 1 : hit.line_index + 4]):
-        if offset in labelled or ":" in line.text:
-            break
-        gap = line.box.top - previous.box.bottom
-        height = max(previous.box.height, 1)
-        start = line.words[0].box.left
-        if gap > 1.0 * height or abs(start - first.box.left) > 2 * first.box.height:
-            break
-        extra.extend(line.words)
-        previous = line
-    return extra
 
 
 def strip_code(text: str) -> str:
@@ -55,7 +30,7 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
     code_field = Field(name="icd10")
     if hit is None:
         return Diagnosis(Field(name="diagnosis"), _separate_code(lines) or code_field)
-    words = list(hit.words) + _continuation(lines, hit)
+    words = list(hit.words) + continuation(lines, hit)
     raw = " ".join([hit.value, *[w.text for w in words[len(hit.words) :]]])
     codes = find_codes(raw)
     confidence = sum(w.confidence for w in words) / len(words) if words else 0.0

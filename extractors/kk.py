@@ -92,7 +92,7 @@ def _row_number(words: list[Word], left_limit: float) -> int | None:
     for w in sorted(words, key=lambda w: w.box.left):
         if w.box.left > left_limit:
             break
-        token = w.text.strip("|()[]. ").translate(str.maketrans("lIO", "110"))
+        token = w.text.strip("()[]. ").translate(str.maketrans("lI|O", "1110"))
         if token.isdigit() and 0 < int(token) < 100:
             return int(token)
     return None
@@ -154,8 +154,7 @@ def extract_members(lines: list[Line]) -> tuple[list[Member], list[Notice]]:
                 name=clean_name(_text(name_words).strip("|([ ")) if name_words else None,
                 gender=_gender(right_text),
                 birth_date=dates[-1][0].isoformat() if dates else None,
-                relationship=relationships.get(number if number else order + 1)
-                or relationships.get(order + 1),
+                relationship=relationships.get(number or order + 1),
             )
         )
     return members, notices
@@ -176,18 +175,20 @@ def _header_top(lines: list[Line], marker_index: int) -> float:
 
 
 def _relationships(lines: list[Line], marker: MarkerRow) -> dict[int, str]:
-    """Row number -> relationship, read from the rows under table 2's markers."""
+    """Row number -> relationship, from the numbered rows under table 2's markers.
+
+    A row whose number OCR lost counts by its order. The table ends at "Dikeluarkan":
+    the signature block below it prints "KEPALA KELUARGA" too.
+    """
     terms: list[str] = _vocab()["relationship"]
     found: dict[int, str] = {}
+    limit = marker.numbers.get(12, min(marker.numbers.values()) + 200)
     order = 0
-    limit = marker.numbers.get(12, marker.numbers.get(min(marker.numbers)) + 200)
     for line in lines[marker.index + 1 :]:
+        if "DIKELUARKAN" in line.text.upper():
+            break
         term = _find_term(line.text, terms)
         if term is None:
-            if found and not any(ch.isalpha() for ch in line.text):
-                continue
-            if found:
-                break
             continue
         order += 1
         number = _row_number(line.words, limit) or order

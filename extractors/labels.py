@@ -20,6 +20,8 @@ from models import Box, Line, Word
 _SEPARATOR = r"[\s.:/,\-]*"
 # The colon after a label, possibly after OCR debris from dot leaders ("Tgl Lahir — :").
 _AFTER = re.compile(r"\s*(?:[-—–_.,'`~]+\s*)?[:;]\s*")
+# A colon standing alone that OCR read as a thin letter or digit ("No. Index 1 423594").
+_MISREAD_COLON = re.compile(r"\s+[1lI|!i]\s+(?=\S)")
 
 
 @cache
@@ -28,11 +30,19 @@ def label_table() -> dict[str, tuple[str, ...]]:
     return {key: tuple(values) for key, values in yaml.safe_load(text).items()}
 
 
+# Letters OCR confuses inside labels ("Tgi. Lahir", "N0. RM"): each matches its look-alikes.
+_LOOKALIKES = {"l": "[l1iI|!]", "i": "[il1I|!]", "o": "[o0]"}
+
+
+def _tolerant(chunk: str) -> str:
+    return "".join(_LOOKALIKES.get(ch.lower(), re.escape(ch)) for ch in chunk)
+
+
 @cache
 def label_regex(label: str) -> re.Pattern[str]:
-    """A tolerant pattern: `No. RM` matches `No.RM`, `NO RM`, `No . RM`."""
+    """A tolerant pattern: `No. RM` matches `No.RM`, `NO RM`, `No . RM`, `N0. RM`."""
     chunks = re.findall(r"[A-Za-z0-9]+", label)
-    body = _SEPARATOR.join(re.escape(c) for c in chunks)
+    body = _SEPARATOR.join(_tolerant(c) for c in chunks)
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
 
 
@@ -103,6 +113,9 @@ def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None
     after = _AFTER.match(tl.text, match.end())
     if after:
         return after.end(), True
+    misread = _MISREAD_COLON.match(tl.text, match.end())
+    if misread:
+        return misread.end(), False
     if match.end() >= len(tl.text):
         return None
     last = tl.word_at(max(match.end() - 1, 0))
@@ -116,14 +129,25 @@ def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None
 
 
 def _value_end(tl: TextLine, start: int) -> int:
-    """The value stops where another label followed by a colon begins."""
+    """The value stops where the next field's label begins: a label followed by a colon, or
+    one standing after a wide gap (a form's second column, whose colon OCR may have lost)."""
     end = len(tl.text)
     for label in _all_labels():
         for m in label_regex(label).finditer(tl.text, start):
-            if m.start() > start and _AFTER.match(tl.text, m.end()) and m.start() < end:
+            if m.start() <= start or m.start() >= end:
+                continue
+            if _AFTER.match(tl.text, m.end()) or _after_gap(tl, m.start()):
                 end = m.start()
                 break
     return end
+
+
+def _after_gap(tl: TextLine, offset: int) -> bool:
+    index = tl.word_at(offset)
+    if index == 0 or tl.spans[index][0] != offset:
+        return False
+    left, right = tl.line.words[index - 1], tl.line.words[index]
+    return right.box.left - left.box.right > 1.5 * max(left.box.height, 1)
 
 
 def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
@@ -161,6 +185,37 @@ def _covered_by_longer_label(text: str, match: re.Match[str], label: str) -> boo
             if m.start() <= match.start() and m.end() >= match.end():
                 return True
     return False
+
+
+def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[Word]:
+    """Words of the following lines that continue a wrapped value.
+
+    A continuation starts under the value (not under the label), follows closely below, and
+    carries no label of its own.
+    """
+    if not hit.words:
+        return []
+    first = hit.words[0]
+    extra: list[Word] = []
+    previous = lines[hit.line_index]
+    for line in lines[hit.line_index + 1 : hit.line_index + 1 + max_lines]:
+        gap = line.box.top - previous.box.bottom
+        start = line.words[0].box.left
+        if (
+            ":" in line.text
+            or line.page != previous.page
+            or gap > 1.0 * max(previous.box.height, 1)
+            or abs(start - first.box.left) > 2 * first.box.height
+            or _starts_with_label(line)
+        ):
+            break
+        extra.extend(line.words)
+        previous = line
+    return extra
+
+
+def _starts_with_label(line: Line) -> bool:
+    return any(label_regex(label).match(line.text) for label in _all_labels())
 
 
 def find_label(lines: list[Line], field: str) -> LabelHit | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from extractors.labels import LabelHit, find_labels
-from models import Field, Line
+from extractors.labels import LabelHit, continuation, find_labels
+from models import Field, Line, Word
 
 HONORIFICS = ("TN", "NY", "NN", "AN", "BY", "SDR", "SDRI", "BPK", "BAPAK", "IBU", "NONA", "TUAN")
 _HONORIFIC = re.compile(rf"^(?:(?:{'|'.join(HONORIFICS)})\.?\s+)+", re.IGNORECASE)
@@ -22,14 +22,16 @@ def clean_name(value: str) -> str | None:
     return text if letters >= 2 else None
 
 
-def name_field(hit: LabelHit | None, name: str = "name") -> Field:
+def name_field(hit: LabelHit | None, name: str = "name", more: list[Word] | None = None) -> Field:
+    """The name after a label; `more` are words of a line the name wrapped onto."""
     if hit is None:
         return Field(name=name)
-    value = clean_name(hit.value)
+    value = clean_name(" ".join([hit.value, *(w.text for w in more or [])]))
     if value is None:
         return Field(name=name)
     tokens = set(value.split())
-    words = [w for w in hit.words if w.text.upper().strip(",.") in tokens] or list(hit.words)
+    candidates = [*hit.words, *(more or [])]
+    words = [w for w in candidates if w.text.upper().strip(",.") in tokens] or list(hit.words)
     confidence = sum(w.confidence for w in words) / len(words)
     return Field(
         name=name,
@@ -43,7 +45,8 @@ def name_field(hit: LabelHit | None, name: str = "name") -> Field:
 def extract_name(lines: list[Line], field: str = "name") -> Field:
     """The first labelled name with a usable value."""
     for hit in find_labels(lines, field):
-        found = name_field(hit, "name" if field == "name" else field)
+        more = continuation(lines, hit, max_lines=1)
+        found = name_field(hit, "name" if field == "name" else field, more)
         if found.value:
             return found
     return Field(name=field)

@@ -52,8 +52,14 @@ def priority_table() -> PriorityTable:
     return PriorityTable(tuple(categories), negations, ambiguous)
 
 
+def _term_regex(term: str) -> str:
+    if term.startswith("re:"):
+        return term[3:]
+    return r"\s+".join(re.escape(part) for part in term.split())
+
+
 def _terms_pattern(terms: list[str]) -> re.Pattern[str]:
-    body = "|".join(r"\s+".join(re.escape(p) for p in t.split()) for t in terms)
+    body = "|".join(_term_regex(t) for t in terms)
     return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
 
 

@@ -21,7 +21,7 @@ from pipeline.config import Settings
 from pipeline.errors import IngestError
 from pipeline.ingest import PageImage, load_document
 from pipeline.ocr import OcrOptions, OcrTimeout, ocr_image
-from pipeline.preprocess import remove_rules
+from pipeline.preprocess import prepare_page
 from pipeline.reread import reread_number_fields
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def read_page(page: PageImage, settings: Settings) -> ReadPage:
     words = page.page.words
     image = page.image
     if image is not None:
-        image = remove_rules(image, page.page.dpi)
+        image = prepare_page(image, page.page.dpi)
         try:
             words = ocr_image(
                 image,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.icd10 import find_codes
+from extractors.icd10 import find_codes, repair_code_slots
 from extractors.labels import continuation, find_label
 from models import Box, Field, Line
 
@@ -31,7 +31,7 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
     if hit is None:
         return Diagnosis(Field(name="diagnosis"), _separate_code(lines) or code_field)
     words = list(hit.words) + continuation(lines, hit)
-    raw = " ".join([hit.value, *[w.text for w in words[len(hit.words) :]]])
+    raw = repair_code_slots(" ".join([hit.value, *[w.text for w in words[len(hit.words) :]]]))
     codes = find_codes(raw)
     confidence = sum(w.confidence for w in words) / len(words) if words else 0.0
     boxes: list[Box] = [w.box for w in words]

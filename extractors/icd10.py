@@ -42,3 +42,13 @@ def find_codes(text: str) -> list[CodeMatch]:
 def normalise_code(text: str) -> str | None:
     codes = find_codes(text)
     return codes[0].code if codes else None
+
+
+# Where a letter prints a code: first on the diagnosis value, in brackets, or after a dash at
+# the end. There a 3-digit token with a decimal ("150.0") is a code whose `I` OCR read as 1.
+_CODE_SLOTS = re.compile(r"(^|\(\s*|[-–]\s+)[1l|](\d{2}[.,]\d{1,2})(?=\s|\)|$)")
+
+
+def repair_code_slots(text: str) -> str:
+    """`150.0 Congestive heart failure` → `I50.0 Congestive heart failure`."""
+    return _CODE_SLOTS.sub(lambda m: f"{m.group(1)}I{m.group(2)}", text)

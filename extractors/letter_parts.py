@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from extractors.dates import find_dates, parse_date
-from extractors.labels import find_label
+from extractors.labels import continuation, find_label
 from models import Field, Line
 
 # Words on a line that make its date something other than the letter's own date.
@@ -16,29 +16,52 @@ _NOT_LETTER_DATE = re.compile(
 _PLACE_DATE = re.compile(r"^[A-Za-z][A-Za-z .'\-]{1,40},\s*")
 
 
+_DATE_LABEL = re.compile(r"(?:pada\s+)?tanggal\s*[:;]|tgl\.?\s*[:;]", re.IGNORECASE)
+
+
+def _with_next(lines: list[Line], index: int) -> tuple[str, list[Line]]:
+    """A line's text, joined with the next one when that is close below (a date that wrapped:
+    `Pada tanggal : Rabu, 10 Desember` / `2025`)."""
+    line = lines[index]
+    if index + 1 < len(lines):
+        nxt = lines[index + 1]
+        close = 0 <= nxt.box.top - line.box.bottom < line.box.height and nxt.page == line.page
+        if close and len(nxt.words) <= 2:
+            return f"{line.text} {nxt.text}", [line, nxt]
+    return line.text, [line]
+
+
 def letter_date(lines: list[Line]) -> Field:
-    """The date of the place-date line (`Sambas, 12 Februari 2026`), bottom-most first."""
-    candidates: list[tuple[int, Line, str]] = []
-    for line in reversed(lines):
-        text = line.text
+    """The letter's own date: the place-date line (`Sambas, 12 Februari 2026`) or a
+    `Pada tanggal :` row, bottom-most first; a date in running text only as a fallback."""
+    candidates: list[tuple[int, int, list[Line], str]] = []
+    for index in range(len(lines) - 1, -1, -1):
+        text = lines[index].text
         if _NOT_LETTER_DATE.search(text):
             continue
+        used = [lines[index]]
         dates = find_dates(text)
+        if not dates:
+            text, used = _with_next(lines, index)
+            dates = find_dates(text) if len(used) > 1 else []
         if not dates:
             continue
         found, start, _ = dates[-1]
-        rank = 0 if _PLACE_DATE.match(text[:start] + " ") and "," in text[:start] else 1
-        candidates.append((rank, line, found.isoformat()))
+        before = text[:start]
+        place_date = bool(_PLACE_DATE.match(before + " ")) and "," in before
+        rank = 0 if place_date or _DATE_LABEL.search(before) else 1
+        candidates.append((rank, -index, used, found.isoformat()))
     if not candidates:
         return Field(name="letter_date")
-    rank, line, value = min(candidates, key=lambda c: c[0])
-    confidence = sum(w.confidence for w in line.words) / len(line.words)
+    rank, _, used, value = min(candidates, key=lambda c: (c[0], c[1]))
+    words = [w for line in used for w in line.words]
+    confidence = sum(w.confidence for w in words) / len(words)
     return Field(
         name="letter_date",
         value=value,
         confidence=round(confidence * (1.0 if rank == 0 else 0.8), 3),
-        page=line.page,
-        boxes=[w.box for w in line.words if any(ch.isdigit() for ch in w.text)] or [line.box],
+        page=used[0].page,
+        boxes=[w.box for w in words if any(ch.isdigit() for ch in w.text)] or [used[0].box],
     )
 
 
@@ -73,17 +96,24 @@ def header_value(lines: list[Line], pattern: re.Pattern[str], name: str) -> Fiel
 
 
 def birth_date(lines: list[Line]) -> Field:
+    """The printed birth date after its label; a date that wrapped onto the next line
+    (`KONAWE, 7 Maret` / `2005`) is read with its continuation."""
     hit = find_label(lines, "birth_date")
     if hit is None:
         return Field(name="birth_date")
+    words = list(hit.words)
     parsed = parse_date(hit.value, kind="birth")
     if parsed is None:
+        more = continuation(lines, hit, max_lines=1)
+        words += more
+        parsed = parse_date(" ".join([hit.value, *(w.text for w in more)]), kind="birth")
+    if parsed is None:
         return Field(name="birth_date")
-    words = [w for w in hit.words if any(ch.isdigit() for ch in w.text)] or list(hit.words)
+    digit_words = [w for w in words if any(ch.isdigit() for ch in w.text)] or words
     return Field(
         name="birth_date",
         value=parsed.isoformat(),
         confidence=round(hit.confidence * (1.0 if hit.colon else 0.9), 3),
         page=hit.page,
-        boxes=[w.box for w in words],
+        boxes=[w.box for w in digit_words],
     )

@@ -68,3 +68,18 @@ def test_no_label_no_diagnosis():
 
 def test_strip_code_dash_form():
     assert strip_code("CHF NYHA III - I50.0") == "CHF NYHA III"
+
+
+def test_code_whose_letter_i_was_read_as_one():
+    d = extract_diagnosis(lines_from_text("Diagnosa : 150.0 Congestive heart failure"))
+    assert d.text.value == "Congestive heart failure"
+    assert d.icd10.value == "I50.0"
+    d = extract_diagnosis(lines_from_text("Diagnosa : Stroke non hemoragik (163.9)"))
+    assert d.text.value == "Stroke non hemoragik"
+    assert d.icd10.value == "I63.9"
+
+
+def test_numbers_in_running_diagnosis_are_not_codes():
+    d = extract_diagnosis(lines_from_text("Diagnosa : HD rutin 2x seminggu sejak 2019"))
+    assert d.icd10.value is None
+    assert d.text.value == "HD rutin 2x seminggu sejak 2019"

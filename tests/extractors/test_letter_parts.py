@@ -1,0 +1,39 @@
+from extractors.letter_parts import birth_date, letter_date
+from extractors.lines import lines_from_text
+
+
+def test_place_date_line_wins_over_date_in_body_text():
+    lines = lines_from_text(
+        "Benar telah berobat pada tanggal 08-12-2025 dengan diagnosa tersebut\n"
+        "\n"
+        "Sambas, 12 Pebruari 2026\n"
+        "Dokter Pemeriksa,"
+    )
+    assert letter_date(lines).value == "2026-02-12"
+
+
+def test_labelled_date_that_wraps_onto_next_line():
+    lines = lines_from_text(
+        "Benar telah berobat pada tanggal 08-12-2025\n"
+        "Dikeluarkan di : Kaisenar\n"
+        "Pada tanggal : Rabu, 10 Desember\n"
+        "               2025\n"
+        "Dokter-Pemeriksa,"
+    )
+    assert letter_date(lines).value == "2025-12-10"
+
+
+def test_birth_date_and_validity_dates_are_not_the_letter_date():
+    lines = lines_from_text(
+        "Tgl. Lahir : 05-07-1989\nistirahat 17-10-2025 s/d 22-10-2025\nMalinau, 18-10-2025"
+    )
+    assert letter_date(lines).value == "2025-10-18"
+
+
+def test_birth_date_wrapped():
+    lines = lines_from_text("Tempat/Tgl Lahir : KONAWE, 7 Maret\n                   2005")
+    assert birth_date(lines).value == "2005-03-07"
+
+
+def test_birth_date_two_digit_year_is_in_the_past():
+    assert birth_date(lines_from_text("Tgl. Lahir : 05-07-89")).value == "1989-07-05"

@@ -43,7 +43,8 @@ IMAGE_TYPES = {
 
 @dataclass
 class PageImage:
-    """One decoded page: a grayscale raster, or the words of a real PDF text layer."""
+    """One decoded page: a raster (grayscale, or RGB when the file is in colour, so stamps
+    and tinted backgrounds can be told from ink), or the words of a real PDF text layer."""
 
     page: Page
     image: np.ndarray | None = None
@@ -151,15 +152,17 @@ def _decode_frame(image: Image.Image, number: int) -> PageImage:
             image.load()
             orientation = image.getexif().get(0x0112, 1)
             upright = ImageOps.exif_transpose(image)
-            gray = upright.convert("L")
+            pixels = upright.convert(
+                "L" if upright.mode in ("1", "L", "I;16", "I", "LA") else "RGB"
+            )
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptFile(
             "the image is damaged or incomplete (the file was cut off while sending?)"
         ) from exc
     dpi = _image_dpi(image)
     rotation = {3: 180, 6: 90, 8: 270}.get(orientation, 0)
-    page = Page(number=number, width=gray.width, height=gray.height, dpi=dpi, rotation=rotation)
-    return PageImage(page=page, image=np.asarray(gray))
+    page = Page(number=number, width=pixels.width, height=pixels.height, dpi=dpi, rotation=rotation)
+    return PageImage(page=page, image=np.asarray(pixels))
 
 
 def _image_dpi(image: Image.Image) -> int:
@@ -216,10 +219,8 @@ def _load_pdf(data: bytes, settings: Settings) -> tuple[list[PageImage], list[tu
                 f"page {index + 1} of the PDF is {width_pt:.0f}x{height_pt:.0f} points, "
                 "far larger than a document page"
             )
-        bitmap = pdf_page.render(scale=dpi / 72, grayscale=True)
-        array = np.array(bitmap.to_numpy())
-        if array.ndim == 3:
-            array = array[:, :, 0]
+        bitmap = pdf_page.render(scale=dpi / 72, rev_byteorder=True)
+        array = np.array(bitmap.to_numpy())[:, :, :3]
         page = Page(number=index + 1, width=array.shape[1], height=array.shape[0], dpi=dpi)
         pages.append(PageImage(page=page, image=array))
     return pages, notes

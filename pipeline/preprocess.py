@@ -49,12 +49,35 @@ def flatten_background(gray: np.ndarray, dpi: int = 300) -> np.ndarray:
     size = max(3, int(dpi * 0.25 / 4) | 1)  # wider than a letter stroke, narrower than a card
     background = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     background = cv2.medianBlur(background, 5)
-    background = cv2.resize(background, (gray.shape[1], gray.shape[0]),
-                            interpolation=cv2.INTER_LINEAR)
+    background = cv2.resize(
+        background, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR
+    )
     flat = cv2.divide(gray, np.maximum(background, 1), scale=255)
     return flat
 
 
-def prepare_page(gray: np.ndarray, dpi: int = 300) -> np.ndarray:
+COLOUR_SATURATION = 30  # mean HSV saturation above which a page counts as colour
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Grayscale for OCR that drops colour: stamps, tinted security backgrounds, coloured
+    letterhead lines.
+
+    Black ink is dark in every channel, while a blue stamp or a pink KK background is bright
+    in at least one; the per-pixel maximum of the channels keeps the ink and whitens the rest.
+    Near-grey images take the usual luminance, which keeps faint grey text darker.
+    """
+    if image.ndim == 2:
+        return image
+    saturation = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[:, :, 1]
+    if (
+        float(saturation.mean()) < COLOUR_SATURATION
+        and float(np.percentile(saturation, 99)) < 4 * COLOUR_SATURATION
+    ):
+        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    return image.max(axis=2)
+
+
+def prepare_page(image: np.ndarray, dpi: int = 300) -> np.ndarray:
     """The clean-up chain every raster page goes through before OCR."""
-    return remove_rules(flatten_background(gray, dpi), dpi)
+    return remove_rules(flatten_background(to_gray(image), dpi), dpi)

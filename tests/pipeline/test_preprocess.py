@@ -1,0 +1,75 @@
+"""Each clean-up step on a synthetic page; before/after images land in tests/artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline.ocr import OcrOptions, ocr_image
+from pipeline.preprocess import flatten_background, remove_rules, to_gray
+from tests.conftest import FONT
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "preprocess"
+
+
+def save(name: str, before: np.ndarray, after: np.ndarray) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if before.ndim == 3:
+        before = cv2.cvtColor(before, cv2.COLOR_RGB2GRAY)
+    cv2.imwrite(str(ARTIFACTS / f"{name}.png"), np.hstack([before, after]))
+
+
+def text_image(
+    mode: str, background, ink, text: str = "NIK : 6101014507890003", stamp=None
+) -> Image.Image:
+    image = Image.new(mode, (1400, 200), background)
+    draw = ImageDraw.Draw(image)
+    if stamp:  # under the text: stamp ink does not hide the black print it crosses
+        draw.ellipse((300, 20, 700, 190), outline=stamp, width=14)
+    draw.text((60, 70), text, fill=ink, font=ImageFont.truetype(FONT, 46))
+    return image
+
+
+def read(gray: np.ndarray) -> str:
+    return " ".join(w.text for w in ocr_image(gray, OcrOptions()))
+
+
+def test_to_gray_drops_a_blue_stamp_but_keeps_black_ink():
+    image = text_image("RGB", (255, 255, 255), (0, 0, 0), stamp=(40, 60, 200))
+    rgb = np.asarray(image)
+    gray = to_gray(rgb)
+    save("to_gray_stamp", rgb, gray)
+    stamp_pixel = gray[105, 300 + 3]  # on the stamp's left edge, no text there
+    assert stamp_pixel > 180
+    assert gray.min() < 50  # the text is still black
+    assert "6101014507890003" in read(gray)
+
+
+def test_flatten_background_turns_a_grey_card_white():
+    page = np.full((600, 1600), 255, np.uint8)
+    card = np.asarray(text_image("L", 200, 20))
+    page[200:400, 100:1500] = card
+    flat = flatten_background(page)
+    save("flatten_grey_card", page, flat)
+    assert np.median(flat[200:400, 100:1500]) > 240
+    assert flat[200:400, 100:1500].min() < 60
+    assert "6101014507890003" in read(flat)
+
+
+def test_remove_rules_keeps_letters_and_drops_table_lines():
+    image = np.asarray(text_image("L", 255, 0)).copy()
+    image[30:34, :] = 0  # a horizontal rule above the text
+    image[:, 40:44] = 0  # a vertical rule glued to the text's left
+    cleaned = remove_rules(image)
+    save("remove_rules", image, cleaned)
+    assert cleaned[32, 700] == 255
+    assert cleaned[100, 42] == 255
+    assert "6101014507890003" in read(cleaned)
+
+
+def test_remove_rules_leaves_a_page_without_lines_alone():
+    image = np.asarray(text_image("L", 255, 0))
+    assert np.array_equal(remove_rules(image), image)

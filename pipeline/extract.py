@@ -20,8 +20,8 @@ from models.extraction import FIELDS_BY_DOC_TYPE
 from pipeline.config import Settings
 from pipeline.errors import IngestError
 from pipeline.ingest import PageImage, load_document
-from pipeline.ocr import OcrOptions, OcrTimeout, ocr_image
-from pipeline.preprocess import prepare_page
+from pipeline.ocr import OcrOptions, OcrTimeout
+from pipeline.read import read_raster
 from pipeline.reread import reread_number_fields
 
 log = logging.getLogger(__name__)
@@ -49,21 +49,28 @@ def ocr_options(settings: Settings, dpi: int) -> OcrOptions:
 
 
 def read_page(page: PageImage, settings: Settings) -> ReadPage:
+    """Words of one page: the PDF text layer as it is, or a raster prepared and OCR'd."""
     notices: list[Notice] = []
     words = page.page.words
     image = page.image
     if image is not None:
-        image = prepare_page(image, page.page.dpi)
         try:
-            words = ocr_image(
+            raster = read_raster(
                 image,
-                ocr_options(settings, page.page.dpi),
+                page.page.dpi,
                 page.page.number,
+                ocr_options(settings, page.page.dpi),
                 settings.ocr_cache_dir,
             )
         except OcrTimeout as exc:
             notices.append(Notice(code="ocr_timeout", message=f"page {page.page.number}: {exc}"))
-            words = []
+            raster = None
+        if raster is not None:
+            image, words = raster.image, raster.words
+            notices.extend(raster.notices)
+            page.page.rotation = (page.page.rotation + raster.rotation) % 360
+            page.page.width, page.page.height = image.shape[1], image.shape[0]
+            page.page.dpi = raster.dpi
     lines = group_lines(words)
     return ReadPage(page.page.number, image, words, lines, classify(lines), notices)
 

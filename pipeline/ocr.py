@@ -117,3 +117,32 @@ def words_from_data(data: dict[str, list], page: int) -> list[Word]:
 @cache
 def tesseract_version() -> str:
     return str(pytesseract.get_tesseract_version())
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """Clockwise rotation that makes the page upright, and Tesseract's confidence in it."""
+
+    rotate: int
+    confidence: float
+
+
+def detect_orientation(image: np.ndarray, timeout_seconds: float = 30.0) -> Orientation:
+    """Tesseract OSD on one page (grayscale). No text to judge by: rotate 0, confidence 0."""
+    with tempfile.TemporaryDirectory(prefix="reaktivasi-osd-") as tmp:
+        path = Path(tmp) / "page.pnm"
+        cv2.imwrite(str(path), image)
+        try:
+            osd = pytesseract.image_to_osd(
+                str(path),
+                config="--psm 0 -c min_characters_to_try=10",
+                output_type=pytesseract.Output.DICT,
+                timeout=timeout_seconds,
+            )
+        except pytesseract.TesseractError:
+            return Orientation(0, 0.0)
+        except RuntimeError as exc:
+            if "timeout" in str(exc).lower():
+                return Orientation(0, 0.0)
+            raise
+    return Orientation(int(osd.get("rotate", 0)) % 360, float(osd.get("orientation_conf", 0.0)))

@@ -1,0 +1,113 @@
+"""From a raster page to words: the preprocessing chain and OCR, with orientation recovery.
+
+The chain (each step in `preprocess`): measure quality on the page as received → drop colour
+→ find the sheet in a photo and undo perspective → turn a page lying on its side (cheap
+profile test, then OSD for the direction) → deskew → scale letters to the size Tesseract
+reads best → even out the background → remove ruled lines → OCR. A page read upside down
+gives garbage, which is noticed after OCR (few confident words): then OSD decides and the page
+is read again. Upright pages, the common case, pay for none of that.
+
+Word boxes refer to the prepared image returned with them; that image is what the review
+screen shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models import Notice, Word
+from pipeline.ocr import OcrOptions, detect_orientation, ocr_image
+from pipeline.preprocess import (
+    find_page_quad,
+    flatten_background,
+    remove_rules,
+    rotate_quarter,
+    rotate_small,
+    scale_for_text,
+    skew_angle,
+    text_runs_vertically,
+    to_gray,
+    warp_page,
+)
+from pipeline.quality import measure
+
+MIN_OSD_CONFIDENCE = 1.0
+GARBAGE_CONFIDENCE = 0.6  # mean word confidence below which a page may be upside down
+
+
+@dataclass
+class RasterRead:
+    image: np.ndarray
+    words: list[Word]
+    dpi: int
+    rotation: int = 0
+    skew: float = 0.0
+    scale: float = 1.0
+    warped: bool = False
+    notices: list[Notice] = field(default_factory=list)
+
+
+def _half(gray: np.ndarray) -> np.ndarray:
+    return cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+
+
+def _looks_unreadable(words: list[Word]) -> bool:
+    real = [w for w in words if len(w.text) >= 3 and any(c.isalnum() for c in w.text)]
+    if len(real) < 8:
+        return True
+    return sum(w.confidence for w in real) / len(real) < GARBAGE_CONFIDENCE
+
+
+def read_raster(
+    image: np.ndarray,
+    dpi: int,
+    page: int,
+    options: OcrOptions,
+    cache_dir: Path | None = None,
+) -> RasterRead:
+    """Prepare one raster page and read it. Raises OcrTimeout like `ocr_image`."""
+    notices = measure(to_gray(image)).notices()
+    gray = to_gray(image)
+    result = RasterRead(image=gray, words=[], dpi=dpi, notices=notices)
+
+    quad = find_page_quad(gray)
+    if quad is not None:
+        gray = warp_page(gray, quad)
+        result.warped = True
+    if text_runs_vertically(gray):
+        orientation = detect_orientation(_half(gray))
+        turn = orientation.rotate if orientation.rotate in (90, 270) else 90
+        gray = rotate_quarter(gray, turn)
+        result.rotation = turn
+    result.skew = skew_angle(gray)
+    gray = rotate_small(gray, -result.skew)
+    gray, result.scale = scale_for_text(gray)
+    result.dpi = round(dpi * result.scale)
+    gray = remove_rules(flatten_background(gray, result.dpi), result.dpi)
+
+    def ocr(img: np.ndarray) -> list[Word]:
+        return ocr_image(img, _with_dpi(options, result.dpi), page, cache_dir)
+
+    words = ocr(gray)
+    if _looks_unreadable(words):
+        orientation = detect_orientation(_half(gray))
+        if orientation.rotate and orientation.confidence >= MIN_OSD_CONFIDENCE:
+            turned = rotate_quarter(gray, orientation.rotate)
+            again = ocr(turned)
+            if _score(again) > _score(words):
+                gray, words = turned, again
+                result.rotation = (result.rotation + orientation.rotate) % 360
+    result.image, result.words = gray, words
+    return result
+
+
+def _with_dpi(options: OcrOptions, dpi: int) -> OcrOptions:
+    return replace(options, dpi=dpi)
+
+
+def _score(words: list[Word]) -> float:
+    return sum(w.confidence for w in words if len(w.text) >= 3)

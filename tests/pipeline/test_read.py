@@ -1,0 +1,60 @@
+"""The raster chain recovers pages turned, tilted and shrunk, with real Tesseract."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from extractors.lines import group_lines
+from extractors.nik import extract_nik
+from pipeline.ocr import OcrOptions
+from pipeline.preprocess import rotate_quarter, rotate_small, skew_angle, text_runs_vertically
+from pipeline.read import read_raster
+from tests.conftest import render_page
+
+LINES = [
+    "RSUD SAMBAS",
+    "SURAT KETERANGAN SAKIT",
+    "Yang bertanda tangan di bawah ini menerangkan bahwa pasien tersebut",
+    "Nama Pasien : SITI AMINAH",
+    "NIK : 6101014507890003",
+    "No. RM : RM-00123456",
+    "Diagnosa : CKD stage V on HD rutin dengan anemia renal",
+    "Demikian surat keterangan ini dibuat untuk dipergunakan",
+    "Sambas, 12 Februari 2026",
+]
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return np.asarray(render_page(LINES, size=(2480, 1400)))
+
+
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_turned_page_is_read_upright(page, turn):
+    result = read_raster(rotate_quarter(page, turn), 300, 1, OcrOptions())
+    assert (turn + result.rotation) % 360 == 0
+    nik, _ = extract_nik(group_lines(result.words))
+    assert nik.value == "6101014507890003"
+
+
+def test_skewed_page_is_straightened(page):
+    tilted = rotate_small(page, 3.0)
+    assert skew_angle(tilted) == pytest.approx(3.0, abs=0.3)
+    result = read_raster(tilted, 300, 1, OcrOptions())
+    nik, _ = extract_nik(group_lines(result.words))
+    assert nik.value == "6101014507890003"
+
+
+def test_small_image_is_scaled_up(page):
+    small = cv2.resize(page, None, fx=0.4, fy=0.4, interpolation=cv2.INTER_AREA)
+    result = read_raster(small, 120, 1, OcrOptions())
+    assert result.scale > 1.5
+    nik, _ = extract_nik(group_lines(result.words))
+    assert nik.value == "6101014507890003"
+
+
+def test_profile_test_tells_sideways_from_upright(page):
+    assert not text_runs_vertically(page)
+    assert text_runs_vertically(rotate_quarter(page, 90))

@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-osd tesseract-ocr-eng \
-	fonts-dejavu-core fonts-liberation fonts-freefont-ttf
+	fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_SEED ?= 4242
 BENCH_COUNT ?= 40

@@ -95,28 +95,51 @@ def _work_copy(gray: np.ndarray) -> tuple[np.ndarray, float]:
 def find_page_quad(gray: np.ndarray) -> np.ndarray | None:
     """The four corners of a sheet of paper in a photo (TL, TR, BR, BL), or None.
 
-    Paper is the large bright region; its outline simplified to four points must be convex and
-    cover a good share of the photo. A flat scan (paper edge to edge) gives None, and so does a
-    photo where no clean quadrilateral exists — then the page is used as it is.
+    Two outlines are tried — the paper's edges (Canny), which survive a shadow across the
+    page, and the large bright region, which survives a busy table — and the larger clean
+    convex quadrilateral covering enough of the photo wins. A flat scan (paper edge to edge)
+    gives None, and so does a photo with no clean quadrilateral: the page is used as it is.
     """
     small, scale = _work_copy(gray)
-    blur = cv2.GaussianBlur(small, (7, 7), 0)
+    blur = cv2.GaussianBlur(small, (5, 5), 0)
+    frame = small.shape[0] * small.shape[1]
+    candidates = [_quad_of(mask, frame) for mask in (_edge_mask(blur), _bright_mask(blur))]
+    found = [q for q in candidates if q is not None]
+    if not found:
+        return None
+    best = max(found, key=cv2.contourArea)
+    return _order_corners(best.reshape(4, 2).astype(np.float32) / scale)
+
+
+def _edge_mask(blur: np.ndarray) -> np.ndarray:
+    median = float(np.median(blur))
+    edges = cv2.Canny(blur, int(max(10, 0.5 * median)), int(min(255, 1.2 * median)))
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8), iterations=2)
+    # Fill what the outline encloses, so the page is one region, not a ring.
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(edges)
+    cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
+    return cv2.erode(filled, np.ones((3, 3), np.uint8), iterations=2)
+
+
+def _bright_mask(blur: np.ndarray) -> np.ndarray:
     _, bright = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
-    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+
+
+def _quad_of(mask: np.ndarray, frame: int) -> np.ndarray | None:
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
     page = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(page)
-    if area < MIN_PAGE_AREA * small.shape[0] * small.shape[1]:
-        return None
-    if area > 0.97 * small.shape[0] * small.shape[1]:
-        return None  # the paper fills the frame: a scan, nothing to undo
+    if not MIN_PAGE_AREA * frame <= area <= 0.97 * frame:
+        return None  # too small to be the page, or the paper fills the frame (a scan)
     hull = cv2.convexHull(page)
     for epsilon in (0.02, 0.03, 0.05):
         approx = cv2.approxPolyDP(hull, epsilon * cv2.arcLength(hull, True), True)
         if len(approx) == 4 and cv2.isContourConvex(approx):
-            return _order_corners(approx.reshape(4, 2).astype(np.float32) / scale)
+            return approx
     return None
 
 
@@ -223,7 +246,10 @@ def text_runs_vertically(gray: np.ndarray) -> bool:
     the column profile is the spiky one. Cheap enough to run on every page, unlike OSD.
     """
     small, _ = _work_copy(gray)
-    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1] > 0
+    ink = (
+        cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+        > 0
+    )
     rows = ink.sum(axis=1, dtype=np.float64)
     cols = ink.sum(axis=0, dtype=np.float64)
     if rows.mean() == 0:

@@ -1,9 +1,9 @@
 """From a raster page to words: the preprocessing chain and OCR, with orientation recovery.
 
 The chain (each step in `preprocess`): measure quality on the page as received → drop colour
-→ find the sheet in a photo and undo perspective → turn a page lying on its side (cheap
-profile test, then OSD for the direction) → deskew → scale letters to the size Tesseract
-reads best → even out the background → remove ruled lines → OCR. A page read upside down
+→ find the sheet in a photo and undo perspective → even out the background → turn a page
+lying on its side (cheap profile test, then OSD for the direction) → deskew → scale letters
+to the size Tesseract reads best → remove ruled lines → OCR. A page read upside down
 gives garbage, which is noticed after OCR (few confident words): then OSD decides and the page
 is read again. Upright pages, the common case, pay for none of that.
 
@@ -78,16 +78,20 @@ def read_raster(
     if quad is not None:
         gray = warp_page(gray, quad)
         result.warped = True
+    # Light first: a shadow band across the page would fool the orientation profile test.
+    gray = flatten_background(gray, dpi)
     if text_runs_vertically(gray):
         orientation = detect_orientation(_half(gray))
-        turn = orientation.rotate if orientation.rotate in (90, 270) else 90
-        gray = rotate_quarter(gray, turn)
-        result.rotation = turn
+        sure = orientation.confidence >= MIN_OSD_CONFIDENCE
+        if not (sure and orientation.rotate in (0, 180)):
+            turn = orientation.rotate if orientation.rotate in (90, 270) else 90
+            gray = rotate_quarter(gray, turn)
+            result.rotation = turn
     result.skew = skew_angle(gray)
     gray = rotate_small(gray, -result.skew)
     gray, result.scale = scale_for_text(gray)
     result.dpi = round(dpi * result.scale)
-    gray = remove_rules(flatten_background(gray, result.dpi), result.dpi)
+    gray = remove_rules(gray, result.dpi)
 
     def ocr(img: np.ndarray) -> list[Word]:
         return ocr_image(img, _with_dpi(options, result.dpi), page, cache_dir)

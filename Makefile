@@ -9,7 +9,8 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-osd tesseract-ocr-
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_SEED ?= 4242
-BENCH_COUNT ?= 40
+BENCH_COUNT ?= 60
+CAPTURE_COUNT ?= 10
 
 export OMP_THREAD_LIMIT := 1
 export PREFECT_HOME := $(CURDIR)/.prefect
@@ -49,6 +50,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python tests/benchmarks/bench_extract.py --seed $(BENCH_SEED) --count-per-type $(BENCH_COUNT)
+	$(BIN)/python tests/benchmarks/bench_capture.py --seed $(BENCH_SEED) --count-per-type $(CAPTURE_COUNT)
 
 clean:
 	rm -rf $(VENV) .prefect bench-out .pytest_cache .ruff_cache

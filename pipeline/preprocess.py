@@ -104,11 +104,26 @@ def find_page_quad(gray: np.ndarray) -> np.ndarray | None:
     blur = cv2.GaussianBlur(small, (5, 5), 0)
     frame = small.shape[0] * small.shape[1]
     candidates = [_quad_of(mask, frame) for mask in (_edge_mask(blur), _bright_mask(blur))]
-    found = [q for q in candidates if q is not None]
+    found = [q for q in candidates if q is not None and _surrounded_by_background(blur, q)]
     if not found:
         return None
     best = max(found, key=cv2.contourArea)
     return _order_corners(best.reshape(4, 2).astype(np.float32) / scale)
+
+
+def _surrounded_by_background(blur: np.ndarray, quad: np.ndarray) -> bool:
+    """True when what lies outside the quadrilateral is not paper: a table under a photo.
+
+    On a scan the largest outline is often a ruled table or a box, with white paper around
+    it; cropping to it would cut the letterhead off.
+    """
+    inside = np.zeros(blur.shape, np.uint8)
+    cv2.fillConvexPoly(inside, quad.reshape(-1, 2).astype(np.int32), 255)
+    outside = blur[inside == 0]
+    if outside.size < 0.02 * blur.size:
+        return False
+    paper = float(np.percentile(blur[inside > 0], 90))
+    return float(np.median(outside)) < 0.8 * paper
 
 
 def _edge_mask(blur: np.ndarray) -> np.ndarray:

@@ -58,3 +58,22 @@ def test_small_image_is_scaled_up(page):
 def test_profile_test_tells_sideways_from_upright(page):
     assert not text_runs_vertically(page)
     assert text_runs_vertically(rotate_quarter(page, 90))
+
+
+def test_a_ruled_table_on_a_scan_is_not_taken_for_the_page():
+    from pipeline.preprocess import find_page_quad
+
+    scan = np.full((2480, 3508), 255, np.uint8)
+    cv2.rectangle(scan, (150, 700), (3350, 2000), 0, 4)  # a KK-like table frame
+    assert find_page_quad(scan) is None
+
+
+def test_paper_on_a_dark_table_is_found():
+    from pipeline.preprocess import find_page_quad
+
+    photo = np.full((4000, 3000), 90, np.uint8)
+    corners = np.array([[500, 400], [2550, 480], [2500, 3600], [450, 3500]], np.int32)
+    cv2.fillConvexPoly(photo, corners, 235)
+    quad = find_page_quad(photo)
+    assert quad is not None
+    assert np.abs(quad - corners).max() < 40

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -68,6 +70,74 @@ def extract(
             progress.advance(task)
     if not jsonl:
         print_summary(results)
+
+
+@app.command()
+def process(
+    inbox: Annotated[Path, typer.Argument(help="folder whose sub-folders are submissions")],
+    deactivation: Annotated[Path, typer.Option(help="deactivation list, CSV or XLSX")],
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("out"),
+    as_of: Annotated[str | None, typer.Option(help="today for the date rules, YYYY-MM-DD")] = None,
+    policy: Annotated[Path | None, typer.Option(help="kabupaten policy YAML")] = None,
+) -> None:
+    """Decide every submission of INBOX; writes OUT/decisions.jsonl and the outputs."""
+    if not inbox.is_dir():
+        err.print(f"[red]inbox {inbox} is not a folder[/red]")
+        raise typer.Exit(2)
+    if not deactivation.is_file():
+        err.print(f"[red]deactivation list {deactivation} not found[/red]")
+        raise typer.Exit(2)
+    try:
+        today = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError:
+        err.print(f"[red]--as-of must be YYYY-MM-DD, got {as_of!r}[/red]")
+        raise typer.Exit(2) from None
+    from flows.intake import intake
+
+    counts = intake(inbox, deactivation, out, today, policy)
+    print_decisions(out)
+    err.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+list_app = typer.Typer(help="The deactivation list (BNBA).")
+app.add_typer(list_app, name="list")
+
+
+@list_app.command("import")
+def list_import(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX")],
+    state: Annotated[str, typer.Option(help="SQLAlchemy URL")] = "sqlite:///out/state.sqlite",
+) -> None:
+    """Import (replace) the deactivation list; bad rows are reported by number."""
+    from pipeline.deactivation_list import import_list
+    from pipeline.state import engine_for
+
+    if state.startswith("sqlite:///"):
+        Path(state.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        report = import_list(file, engine_for(state))
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    err.print(f"{report.imported} rows imported from {file}; {len(report.rejected)} rejected")
+    for row, problem in report.rejected[:50]:
+        err.print(f"  row {row}: {problem}")
+    for row, problem in report.warnings[:50]:
+        err.print(f"  row {row} (imported): {problem}")
+
+
+def print_decisions(out: Path) -> None:
+    """Counts by status and priority, for people."""
+    decisions = [json.loads(line) for line in (out / "decisions.jsonl").read_text().splitlines()]
+    table = Table(title=f"{len(decisions)} submissions")
+    table.add_column("status")
+    table.add_column("urgent", justify="right")
+    table.add_column("regular", justify="right")
+    for status in ("ready", "needs_review", "needs_correction", "not_eligible"):
+        rows = [d for d in decisions if d["status"] == status]
+        urgent = sum(d["priority"] == "urgent" for d in rows)
+        table.add_row(status, str(urgent), str(len(rows) - urgent))
+    (Console() if Console().is_terminal else Console(width=160)).print(table)
 
 
 def print_summary(results: list[Extraction]) -> None:

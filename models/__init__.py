@@ -1,10 +1,23 @@
 """Pydantic records shared by every layer. Imports nothing of ours."""
 
+from models.decision import (
+    Candidate,
+    DeactivationRecord,
+    Decision,
+    Priority,
+    Reason,
+    ReasonCode,
+    Status,
+    Submission,
+)
 from models.document import Box, Document, Line, Page, TextSource, Word
 from models.extraction import DocType, Extraction, Field, Member, Notice
 
 __all__ = [
     "Box",
+    "Candidate",
+    "DeactivationRecord",
+    "Decision",
     "DocType",
     "Document",
     "Extraction",
@@ -13,6 +26,11 @@ __all__ = [
     "Member",
     "Notice",
     "Page",
+    "Priority",
+    "Reason",
+    "ReasonCode",
+    "Status",
+    "Submission",
     "TextSource",
     "Word",
 ]

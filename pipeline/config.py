@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     ocr_cache_dir: Path | None = Field(
         None, description="keep OCR results by pixel hash here; unset: no cache"
     )
+    state_url: str | None = Field(
+        None, description="SQLAlchemy URL of the state database; unset: SQLite under --out"
+    )
     concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         description="files read in parallel (one single-threaded Tesseract each)",

@@ -1,0 +1,154 @@
+"""Where decisions go: decisions.jsonl, the SIKS-NG worklist, WhatsApp replies, the database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, delete, insert
+
+from models import Decision, Extraction, Status, Submission
+from models.tables import decision as decision_table
+from pipeline.decide import photo_messages
+from pipeline.storage import Storage
+
+WORKLIST_COLUMNS = (
+    "PRIORITAS", "KATEGORI", "NIK", "NAMA", "TGL_LAHIR", "NO_KK", "DESA", "KECAMATAN",
+    "DIAGNOSA", "ICD10", "NO_REGISTER", "FASKES", "TGL_SURAT", "SUBMISSION",
+)  # fmt: skip
+
+
+def reply_text(decision: Decision) -> str:
+    """The WhatsApp reply: polite, naming each missing or unreadable piece."""
+    lines = [
+        "Yth. Bapak/Ibu,",
+        "",
+        "Terima kasih, berkas pengajuan reaktivasi PBI-JK Anda sudah kami terima, tetapi belum "
+        "dapat kami proses karena:",
+    ]
+    lines += [f"- {r.message}" for r in decision.reasons]
+    photos = photo_messages()
+    lines += [f"- {photos[code]}" for code in decision.photo_problems if code in photos]
+    lines += [
+        "",
+        "Mohon kirimkan kembali dokumen yang diminta melalui nomor ini. Terima kasih.",
+        "Dinas Sosial",
+    ]
+    return "\n".join(lines)
+
+
+def _letter(submission: Submission) -> Extraction | None:
+    return next((d for d in submission.documents if d.doc_type.value == "faskes_letter"), None)
+
+
+def worklist_row(decision: Decision, submission: Submission) -> dict[str, str]:
+    letter = _letter(submission)
+    person = next(
+        (m for d in submission.documents for m in d.members if m.nik == decision.nik), None
+    )
+    kk = next((d for d in submission.documents if d.doc_type.value == "kk"), None)
+    sktm = next((d for d in submission.documents if d.doc_type.value == "sktm"), None)
+
+    def value(doc: Extraction | None, name: str) -> str:
+        return (doc.value(name) if doc else None) or ""
+
+    return {
+        "PRIORITAS": decision.priority.value,
+        "KATEGORI": decision.priority_category or "",
+        "NIK": decision.nik or "",
+        "NAMA": value(letter, "name") or (person.name if person else "") or "",
+        "TGL_LAHIR": value(letter, "birth_date") or (person.birth_date if person else "") or "",
+        "NO_KK": value(kk, "kk_number"),
+        "DESA": value(kk, "village") or value(sktm, "village"),
+        "KECAMATAN": value(kk, "district") or value(sktm, "district"),
+        "DIAGNOSA": value(letter, "diagnosis"),
+        "ICD10": value(letter, "icd10"),
+        "NO_REGISTER": value(letter, "register_number"),
+        "FASKES": value(letter, "facility_name"),
+        "TGL_SURAT": value(letter, "letter_date"),
+        "SUBMISSION": decision.submission,
+    }
+
+
+def route(
+    decisions: list[Decision],
+    submissions: dict[str, Submission],
+    storage: Storage,
+    engine: Engine,
+) -> dict[str, int]:
+    """Write every output of a batch; returns counts by status."""
+    ordered = sorted(decisions, key=lambda d: d.submission)
+    lines = "".join(json.dumps(d.to_contract(), ensure_ascii=False) + "\n" for d in ordered)
+    storage.put("decisions.jsonl", lines.encode("utf-8"))
+
+    for d in ordered:
+        if d.status is Status.needs_correction:
+            reply = {
+                "submission": d.submission,
+                "status": d.status.value,
+                "reasons": [r.model_dump(mode="json") for r in d.reasons],
+                "photo_problems": d.photo_problems,
+                "reply": reply_text(d),
+            }
+            storage.put(
+                f"outbox/{d.submission}.json",
+                json.dumps(reply, ensure_ascii=False, indent=2).encode("utf-8"),
+            )
+
+    ready = [d for d in ordered if d.status is Status.ready]
+    ready.sort(key=lambda d: (d.priority.value != "urgent", d.submission))
+    rows = [worklist_row(d, submissions[d.submission]) for d in ready]
+    storage.put("exports/worklist.csv", _csv(rows))
+    storage.put("exports/worklist.xlsx", _xlsx(rows))
+
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        for d in ordered:
+            connection.execute(
+                delete(decision_table).where(decision_table.c.submission == d.submission)
+            )
+            connection.execute(
+                insert(decision_table),
+                [{
+                    "submission": d.submission,
+                    "status": d.status.value,
+                    "priority": d.priority.value,
+                    "nik": d.nik,
+                    "record": d.model_dump(mode="json"),
+                    "documents": sorted({e.sha256 for e in submissions[d.submission].documents
+                                         if e.sha256}),
+                    "decided_at": now,
+                }],
+            )  # fmt: skip
+    counts: dict[str, int] = {}
+    for d in ordered:
+        counts[d.status.value] = counts.get(d.status.value, 0) + 1
+    return counts
+
+
+def _csv(rows: list[dict[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=WORKLIST_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(rows: list[dict[str, str]]) -> bytes:
+    """NIK and KK as text cells, so Excel does not round them to 15 digits."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Reaktivasi PBI-JK"
+    sheet.append(list(WORKLIST_COLUMNS))
+    for row in rows:
+        sheet.append([str(row[c]) for c in WORKLIST_COLUMNS])
+    for column in ("C", "F"):
+        for cell in sheet[column]:
+            cell.number_format = "@"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

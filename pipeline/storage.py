@@ -1,0 +1,117 @@
+"""Object storage: one interface, a local-folder backend (default) and an S3 backend.
+
+Keys are the same everywhere: `inbox/<submission>/<file>` (written by others),
+`originals/<sha256>` (immutable copy, never deleted), `outbox/<submission>.json`,
+`exports/...`. A key never escapes the store: `..`, absolute paths and backslashes are refused.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+
+class UnsafeKey(ValueError):
+    """A key that would leave the store (`../`, an absolute path)."""
+
+
+def check_key(key: str) -> str:
+    path = PurePosixPath(key)
+    if not key or key.startswith("/") or "\\" in key or ".." in path.parts or "\x00" in key:
+        raise UnsafeKey(f"refused object key {key!r}")
+    return str(path)
+
+
+class Storage(Protocol):
+    def put(self, key: str, data: bytes) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def keys(self, prefix: str) -> list[str]: ...
+
+
+class LocalStorage:
+    """A folder. Writes go to a temporary file first and are renamed: no half-written object."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def get(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def keys(self, prefix: str) -> list[str]:
+        base = self.root / check_key(prefix) if prefix else self.root
+        if not base.exists():
+            return []
+        return sorted(
+            str(p.relative_to(self.root).as_posix())
+            for p in base.rglob("*")
+            if p.is_file() and not p.name.startswith(".part-")
+        )
+
+
+class S3Storage:
+    """An S3-compatible bucket (MinIO, Garage, SeaweedFS, Ceph) through the `minio` client."""
+
+    def __init__(
+        self, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = False
+    ) -> None:
+        from minio import Minio
+
+        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure)
+        self.bucket = bucket
+        if not self.client.bucket_exists(bucket):
+            self.client.make_bucket(bucket)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(
+            self.bucket,
+            check_key(key),
+            io.BytesIO(data),
+            len(data),
+            content_type="application/octet-stream",
+        )
+
+    def get(self, key: str) -> bytes:
+        response = self.client.get_object(self.bucket, check_key(key))
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
+    def exists(self, key: str) -> bool:
+        from minio.error import S3Error
+
+        try:
+            self.client.stat_object(self.bucket, check_key(key))
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return False
+            raise
+        return True
+
+    def keys(self, prefix: str) -> list[str]:
+        return sorted(
+            o.object_name
+            for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
+        )

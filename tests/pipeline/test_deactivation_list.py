@@ -1,0 +1,87 @@
+"""Importing the BNBA list: header spellings, Excel's lost digits, ambiguous dates, bad rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from pipeline.deactivation_list import candidates, import_list, lookup, near_niks
+from pipeline.state import engine_for
+
+NIK = "6101014507890003"  # a woman born 05-07-1989 (day 45 = 5 + 40)
+
+
+@pytest.fixture
+def engine(tmp_path: Path):
+    return engine_for(f"sqlite:///{tmp_path / 'state.sqlite'}")
+
+
+def test_csv_with_usual_headers_and_bad_rows(tmp_path: Path, engine):
+    path = tmp_path / "bnba.csv"
+    path.write_text(
+        "NO;NIK;NO KK;NAMA;TGL_LAHIR;DESA/KELURAHAN;KECAMATAN;PERIODE;DESIL\n"
+        f"1;{NIK};6101010101200001;Siti Aminah;07/05/1989;Sebawi;Sebawi;2026-02;7\n"
+        "2;123;;RUSAK;01/01/1990;;;2026-02;7\n"
+        "3;6101010101800001;;BUDI;01/01/1980;Sebawi;Sebawi;Februari 2026;8\n"
+    )
+    report = import_list(path, engine)
+    assert report.imported == 2
+    assert [row for row, _ in report.rejected] == [3]
+    record = lookup(engine, NIK)
+    assert record.name == "SITI AMINAH"
+    # 07/05/1989 read month-first because the NIK says 5 July.
+    assert record.birth_date == date(1989, 7, 5)
+    assert record.deactivated_on == date(2026, 2, 1)
+    assert lookup(engine, "6101010101800001").deactivated_on == date(2026, 2, 1)
+
+
+def test_xlsx_numeric_nik_that_lost_its_last_digit_is_flagged(tmp_path: Path, engine):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["NIK", "NAMA", "TGL_NONAKTIF"])
+    sheet.append([NIK, "SITI", "2026-01-20"])  # typed as text: fine
+    sheet.append([6101010101800000, "BUDI", "2026-01-20"])  # a number: last digit lost
+    path = tmp_path / "bnba.xlsx"
+    workbook.save(path)
+    report = import_list(path, engine)
+    assert report.imported == 1
+    assert "lost its last digit" in report.rejected[0][1]
+    assert "6101********0000" in report.rejected[0][1]  # masked in the message
+
+
+def test_reimport_replaces_the_list(tmp_path: Path, engine):
+    first = tmp_path / "a.csv"
+    first.write_text(f"NIK,NAMA\n{NIK},SITI\n")
+    second = tmp_path / "b.csv"
+    second.write_text("NIK,NAMA\n6101010101800001,BUDI\n")
+    import_list(first, engine)
+    import_list(second, engine)
+    assert lookup(engine, NIK) is None
+    assert lookup(engine, "6101010101800001") is not None
+
+
+def test_missing_nik_column_is_a_clear_error(tmp_path: Path, engine):
+    path = tmp_path / "x.csv"
+    path.write_text("NAMA,DESA\nSITI,SEBAWI\n")
+    with pytest.raises(ValueError, match="no NIK column"):
+        import_list(path, engine)
+
+
+def test_candidates_one_digit_away_and_by_name_and_birth_date(tmp_path: Path, engine):
+    path = tmp_path / "bnba.csv"
+    path.write_text(
+        "NIK,NAMA,TGL_LAHIR\n"
+        "6101014507890008,SITI AMINAH,05/07/1989\n"
+        "6101010101800001,Hj. SITI AMINAH,05/07/1989\n"
+    )
+    import_list(path, engine)
+    found = candidates(engine, NIK, "SITI AMINAH", date(1989, 7, 5))
+    niks = {record.nik: why for record, why in found}
+    assert "6101014507890008" in niks
+    assert niks["6101010101800001"].startswith("same name")
+    swaps = sum(a != b for a, b in pairwise(NIK))
+    assert len(near_niks(NIK)) == 16 * 9 + swaps  # one digit changed, or neighbours swapped

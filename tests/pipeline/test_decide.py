@@ -1,0 +1,151 @@
+"""The default policy of CONTRACT.md, one rule per test, on hand-made extractions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from models import DeactivationRecord, DocType, Extraction, Field, Member, Notice, Submission
+from pipeline.decide import decide
+from pipeline.policy import Policy
+
+NIK = "6101014507890003"
+OTHER = "6101010101800001"
+AS_OF = date(2026, 3, 1)
+
+
+def doc(doc_type: DocType, confidence: float = 0.95, members=(), warnings=(), **values):
+    return Extraction(
+        source=f"{doc_type.value}.jpg",
+        doc_type=doc_type,
+        fields={k: Field(name=k, value=v, confidence=confidence) for k, v in values.items()},
+        members=list(members),
+        warnings=list(warnings),
+    )
+
+
+def letter(**overrides):
+    values = dict(nik=NIK, name="SITI AMINAH", birth_date="1989-07-05",
+                  register_number="RM-001", diagnosis="CKD stage V on HD",
+                  priority_category="gagal_ginjal")
+    values.update(overrides)
+    return doc(DocType.faskes_letter, **values)
+
+
+def kk(nik=NIK, name="SITI AMINAH"):
+    return doc(DocType.kk, kk_number="6101010101200001",
+               members=[Member(nik=nik, name=name, gender="P", birth_date="1989-07-05",
+                               relationship="ISTRI"),
+                        Member(nik=OTHER, name="BUDI", gender="L", birth_date="1980-01-01",
+                               relationship="KEPALA KELUARGA")])
+
+
+def sktm(nik=NIK):
+    return doc(DocType.sktm, nik=nik, name="SITI AMINAH")
+
+
+def ktp(nik=NIK, name="SITI AMINAH"):
+    return doc(DocType.ktp, nik=nik, name=name, birth_date="1989-07-05")
+
+
+LISTED = {NIK: DeactivationRecord(nik=NIK, name="SITI AMINAH", deactivated_on=date(2026, 1, 20))}
+
+
+def run(*documents, listed=LISTED, near=(), policy=None):
+    submission = Submission(id="s", documents=list(documents))
+    return decide(submission, policy or Policy(), AS_OF, listed.get, lambda *_: list(near))
+
+
+def codes(decision):
+    return [r.code.value for r in decision.reasons]
+
+
+def test_complete_urgent_case_is_ready():
+    d = run(letter(), sktm(), kk(), ktp())
+    assert (d.status.value, codes(d), d.priority.value, d.nik) == ("ready", [], "urgent", NIK)
+
+
+def test_regular_case_without_sktm_needs_it():
+    d = run(letter(priority_category=None, diagnosis="Hipertensi"), kk())
+    assert (d.status.value, codes(d), d.priority.value) == (
+        "needs_correction", ["missing_sktm"], "regular")
+
+
+def test_urgent_case_may_go_without_sktm():
+    assert run(letter(), kk()).status.value == "ready"
+
+
+def test_policy_can_make_sktm_optional():
+    d = run(letter(priority_category=None), kk(), policy=Policy(require_sktm=False))
+    assert d.status.value == "ready"
+
+
+def test_missing_letter_and_identity():
+    assert codes(run(sktm(), kk())) == ["missing_faskes_letter"]
+    assert codes(run(letter(), sktm())) == ["missing_identity"]
+
+
+def test_letter_without_nik_is_tied_to_the_kk_member_by_name_and_birth_date():
+    d = run(letter(nik=None), sktm(), kk())
+    assert (d.status.value, d.nik) == ("ready", NIK)
+
+
+def test_letter_without_nik_and_no_matching_member():
+    d = run(letter(nik=None, name="ORANG LAIN"), sktm(), kk())
+    assert codes(d) == ["nik_unreadable"]
+
+
+def test_ktp_of_another_person_is_a_mismatch():
+    d = run(letter(), sktm(), ktp(nik=OTHER, name="BUDI"))
+    assert (d.status.value, codes(d)) == ("needs_correction", ["nik_mismatch"])
+
+
+def test_applicant_not_on_the_kk_is_a_mismatch():
+    d = run(letter(), sktm(), kk(nik="6101014507890004", name="SITI AMINAH"))
+    assert codes(d) == ["nik_mismatch"]
+
+
+def test_register_number_and_diagnosis_missing():
+    d = run(letter(register_number=None, diagnosis=None, priority_category=None), sktm(), kk())
+    assert codes(d) == ["register_number_missing", "diagnosis_missing"]
+
+
+def test_not_on_the_list_is_not_eligible():
+    d = run(letter(), sktm(), kk(), listed={})
+    assert (d.status.value, codes(d)) == ("not_eligible", ["not_in_deactivation_list"])
+
+
+def test_window_passed_is_not_eligible():
+    old = {NIK: DeactivationRecord(nik=NIK, deactivated_on=date(2025, 8, 31))}
+    d = run(letter(), sktm(), kk(), listed=old)
+    assert (d.status.value, codes(d)) == ("not_eligible", ["reactivation_window_passed"])
+    edge = {NIK: DeactivationRecord(nik=NIK, deactivated_on=date(2025, 9, 1))}
+    assert run(letter(), sktm(), kk(), listed=edge).status.value == "ready"
+
+
+def test_near_match_on_the_list_goes_to_a_reviewer_never_ready():
+    near = [(DeactivationRecord(nik="6101014507890008"), "NIK differs by one digit")]
+    d = run(letter(), sktm(), kk(), listed={}, near=near)
+    assert (d.status.value, codes(d)) == ("needs_review", [])
+    assert d.candidates[0].nik == "6101014507890008"
+
+
+@pytest.mark.parametrize("confidence", [0.2, 0.5])
+def test_low_confidence_nik_goes_to_a_reviewer(confidence):
+    low = doc(DocType.faskes_letter, confidence=confidence, nik=NIK, name="SITI AMINAH",
+              register_number="RM-001", diagnosis="CKD", priority_category="gagal_ginjal")
+    assert run(low, sktm(), kk()).status.value == "needs_review"
+
+
+def test_unreadable_file_is_named_with_the_missing_document():
+    broken = doc(DocType.unknown, warnings=[Notice(code="corrupt_file", message="damaged")])
+    d = run(letter(priority_category=None), kk(), broken)
+    assert codes(d) == ["missing_sktm", "unreadable_file"]
+    assert all(r.message for r in d.reasons)
+
+
+def test_photo_problems_are_carried_for_the_reply():
+    blurry = doc(DocType.unknown, warnings=[Notice(code="blurry", message="blurry")])
+    d = run(letter(priority_category=None), kk(), blurry)
+    assert d.photo_problems == ["blurry"]

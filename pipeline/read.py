@@ -19,7 +19,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models import Notice, Word
+from extractors.classify import classify
+from extractors.lines import group_lines
+from models import DocType, Notice, Word
 from pipeline.ocr import OcrOptions, detect_orientation, ocr_image
 from pipeline.preprocess import (
     find_page_quad,
@@ -56,10 +58,13 @@ def _half(gray: np.ndarray) -> np.ndarray:
 
 
 def _looks_unreadable(words: list[Word]) -> bool:
+    """Few or unsure words, or no document type recognised: maybe read upside down."""
     real = [w for w in words if len(w.text) >= 3 and any(c.isalnum() for c in w.text)]
     if len(real) < 8:
         return True
-    return sum(w.confidence for w in real) / len(real) < GARBAGE_CONFIDENCE
+    if sum(w.confidence for w in real) / len(real) < GARBAGE_CONFIDENCE:
+        return True
+    return classify(group_lines(words)).doc_type is DocType.unknown
 
 
 def read_raster(
@@ -78,8 +83,8 @@ def read_raster(
     if quad is not None:
         gray = warp_page(gray, quad)
         result.warped = True
-    # Light first: a shadow band across the page would fool the orientation profile test.
-    gray = flatten_background(gray, dpi)
+    # Light and rules first: a shadow band or a table's rules would fool the profile test.
+    gray = remove_rules(flatten_background(gray, dpi), dpi)
     if text_runs_vertically(gray):
         orientation = detect_orientation(_half(gray))
         sure = orientation.confidence >= MIN_OSD_CONFIDENCE
@@ -91,20 +96,23 @@ def read_raster(
     gray = rotate_small(gray, -result.skew)
     gray, result.scale = scale_for_text(gray)
     result.dpi = round(dpi * result.scale)
-    gray = remove_rules(gray, result.dpi)
 
     def ocr(img: np.ndarray) -> list[Word]:
         return ocr_image(img, _with_dpi(options, result.dpi), page, cache_dir)
 
     words = ocr(gray)
     if _looks_unreadable(words):
+        # Upside down, or turned the wrong way after the side test: OSD says which; when it
+        # is unsure the half turn is simply tried. The better reading is kept.
         orientation = detect_orientation(_half(gray))
-        if orientation.rotate and orientation.confidence >= MIN_OSD_CONFIDENCE:
-            turned = rotate_quarter(gray, orientation.rotate)
+        sure = orientation.confidence >= MIN_OSD_CONFIDENCE and orientation.rotate
+        turn = orientation.rotate if sure else 180
+        if turn:
+            turned = rotate_quarter(gray, turn)
             again = ocr(turned)
             if _score(again) > _score(words):
                 gray, words = turned, again
-                result.rotation = (result.rotation + orientation.rotate) % 360
+                result.rotation = (result.rotation + turn) % 360
     result.image, result.words = gray, words
     return result
 
@@ -113,5 +121,8 @@ def _with_dpi(options: OcrOptions, dpi: int) -> OcrOptions:
     return replace(options, dpi=dpi)
 
 
-def _score(words: list[Word]) -> float:
-    return sum(w.confidence for w in words if len(w.text) >= 3)
+def _score(words: list[Word]) -> tuple[float, float]:
+    """Which of two readings of a page is right: the one that looks like a known document,
+    then the one with more confident words."""
+    c = classify(group_lines(words))
+    return max(c.scores.values(), default=0.0), sum(w.confidence for w in words if len(w.text) >= 3)

@@ -27,6 +27,7 @@ from pipeline.preprocess import (
     find_page_quad,
     flatten_background,
     remove_rules,
+    remove_specks,
     rotate_quarter,
     rotate_small,
     scale_for_text,
@@ -84,7 +85,7 @@ def read_raster(
         gray = warp_page(gray, quad)
         result.warped = True
     # Light and rules first: a shadow band or a table's rules would fool the profile test.
-    gray = remove_rules(flatten_background(gray, dpi), dpi)
+    gray = remove_rules(remove_specks(flatten_background(gray, dpi)), dpi)
     if text_runs_vertically(gray):
         orientation = detect_orientation(_half(gray))
         sure = orientation.confidence >= MIN_OSD_CONFIDENCE

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import OcrOptions, ocr_image
-from pipeline.preprocess import flatten_background, remove_rules, to_gray
+from pipeline.preprocess import flatten_background, remove_rules, remove_specks, to_gray
 from tests.conftest import FONT
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "preprocess"
@@ -73,3 +73,14 @@ def test_remove_rules_keeps_letters_and_drops_table_lines():
 def test_remove_rules_leaves_a_page_without_lines_alone():
     image = np.asarray(text_image("L", 255, 0))
     assert np.array_equal(remove_rules(image), image)
+
+
+def test_remove_specks_clears_dust_but_keeps_colons():
+    image = np.asarray(text_image("L", 255, 0, "Nama Lengkap : WAHYU HABIBI")).copy()
+    rng = np.random.default_rng(3)
+    dust = rng.random(image.shape) < 0.004
+    image[dust] = 0
+    cleaned = remove_specks(image, min_specks=50)
+    save("remove_specks", image, cleaned)
+    assert (cleaned[dust] == 255).mean() > 0.9
+    assert "Nama Lengkap : WAHYU HABIBI" in read(cleaned)

@@ -12,7 +12,7 @@ from extractors.labels import find_label
 from extractors.letter_parts import birth_date, header_value, letter_date
 from extractors.names import extract_name
 from extractors.nik import extract_kk_number, extract_nik
-from extractors.priority import priority_category
+from extractors.priority import priority_with_confidence
 from extractors.register_number import extract_register_number
 from models import DocType, Field, Line, Member, Notice
 
@@ -49,13 +49,15 @@ def faskes_letter(lines: list[Line]) -> ExtractedFields:
     diagnosis = extract_diagnosis(lines)
     out.add(diagnosis.text)
     out.add(diagnosis.icd10)
-    category = priority_category(diagnosis.text.value, diagnosis.icd10.value)
+    category, certainty, _why = priority_with_confidence(
+        diagnosis.text.value, diagnosis.icd10.value
+    )
     source = diagnosis.icd10 if diagnosis.icd10.value else diagnosis.text
     out.add(
         Field(
             name="priority_category",
             value=category,
-            confidence=source.confidence if category else 0.0,
+            confidence=round(source.confidence * certainty, 3) if category else 0.0,
             page=source.page,
             boxes=source.boxes if category else [],
         )

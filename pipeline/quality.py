@@ -3,15 +3,19 @@
 Each check gives a warning code the reply to the citizen can name: `blurry`, `too_dark`,
 `glare`, `cut_off`, `too_small`. The gate runs on every raster page, scans included, and a
 false "your photo is blurry" costs the citizen a needless retake, so every threshold sits
-well inside the good captures' range and errs towards silence (figures: the benchmark
-`tests/benchmarks/bench_quality.py`, conditions: `fixtures/gate_conditions.py`).
+well outside the range of good captures and errs towards silence (figures:
+`tests/benchmarks/bench_quality.py`; the bad captures: `fixtures/gate_conditions.py`).
 
-All measures are relative, so they hold for a 4000 px camera file and a 1600 px WhatsApp copy,
+The measures are relative, so they hold for a 4000 px camera file and a 1600 px WhatsApp copy,
 for a KTP with big letters and a KK with small ones:
-- blur is the width of ink edges as a share of the letter height;
-- darkness is the brightness of the paper (text and shadows set aside);
-- glare is a blown-out patch that rises above the page's smooth lighting and has no ink left;
-- a cut-off page reaches the frame on some sides while the table shows on others.
+- blur: how wide ink edges are, in pixels of a 1600 px copy and as a share of letter height;
+- darkness: the brightness of the paper, with text and shadows set aside;
+- glare: a blown-out patch, enclosed by text, where the text has gone;
+- cut off: the page reaches the frame on some sides while the table shows on the others.
+
+Cost: the page map is made from a strided 800 px copy; edges are measured on a few tiles
+of dense text cut from the full image, so a 12-megapixel photo costs about as much as a
+WhatsApp copy.
 """
 
 from __future__ import annotations
@@ -23,16 +27,18 @@ import numpy as np
 
 from models import Notice
 
-WORK_SIDE = 1600  # px: letters and edges are measured on a copy this size (WhatsApp's)
-COARSE_SIDE = 400  # px: light, paper and page outline are measured on a copy this size
+WORK_SIDE = 1600  # px: edges are measured at the scale of a WhatsApp photo
+MID_SIDE = 800  # px: ink map
+COARSE_SIDE = 400  # px: paper, light and page outline
+TILE = 160  # px at work scale: a tile of text where edges are measured
+TILES = 8
 
 MIN_LONG_SIDE = 1000  # px; a page photo smaller than this is a thumbnail
-BLUR_RATIO = 0.30  # edge width / letter height above which letters run together
-DARK_THRESHOLD = 105  # brightness of the paper (0..255) below which the photo is too dark
-GLARE_SHARE = 0.01  # share of the page blown out with its text gone
-GLARE_RISE = 14  # grey levels above the page's smooth lighting that count as a reflection
+BLUR_WIDTH = 3.4  # px at work scale: sharp print photographed well stays below ~3
+BLUR_RATIO = 0.4  # edge width / letter height: letters run together above this
+DARK_THRESHOLD = 100  # brightness of the paper (0..255) below which the photo is too dark
+GLARE_SHARE = 0.01  # share of the frame blown out and enclosed by text that has gone
 BOUNDARY_STEP = 1.2  # paper / table brightness ratio that marks the page's outline
-MIN_LETTERS = 40  # fewer letter-like blobs than this: no text to judge sharpness by
 
 MESSAGES = {
     "too_small": "the photo is too small ({w}x{h} pixels); please send the original photo",
@@ -47,8 +53,8 @@ MESSAGES = {
 class Quality:
     width: int
     height: int
-    letter_height: float  # median letter height, px on the work copy
-    edge_width: float  # typical width of an ink edge, px on the work copy
+    letter_height: float  # median letter height, px at work scale (0: no text found)
+    edge_width: float  # typical rise distance of an ink edge, px at work scale
     paper_brightness: float
     glare_share: float
     cut_sides: int  # sides where the page runs out of the frame
@@ -62,7 +68,8 @@ class Quality:
         small = max(self.width, self.height) < MIN_LONG_SIDE
         if small:
             codes.append("too_small")
-        if not small and self.blur_ratio > BLUR_RATIO:  # a thumbnail's letters are all edge
+        # A thumbnail's letters are all edge; "send the original" is the advice that helps.
+        if not small and self.edge_width > BLUR_WIDTH and self.blur_ratio > BLUR_RATIO:
             codes.append("blurry")
         if self.paper_brightness < DARK_THRESHOLD:
             codes.append("too_dark")
@@ -80,6 +87,11 @@ class Quality:
 
 
 def _fit(gray: np.ndarray, side: int) -> np.ndarray:
+    """A copy with `side` px on the long side (never enlarged); a big photo is first
+    sampled with a stride, which is cheap and harmless for brightness maps."""
+    stride = max(1, max(gray.shape[:2]) // (2 * side))
+    if stride > 1:
+        gray = np.ascontiguousarray(gray[::stride, ::stride])
     scale = side / max(gray.shape[:2])
     if scale >= 1:
         return gray
@@ -89,21 +101,20 @@ def _fit(gray: np.ndarray, side: int) -> np.ndarray:
 def measure(gray: np.ndarray) -> Quality:
     """Quality figures of a grayscale page (as `to_gray` gives it)."""
     h, w = gray.shape[:2]
-    work = _fit(gray, WORK_SIDE)
-    coarse = _fit(work, COARSE_SIDE)
+    mid = _fit(gray, MID_SIDE)
+    coarse = cv2.resize(mid, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     paper = _background(coarse)
     level = float(np.percentile(paper, 90))
-    ink = work < 0.7 * cv2.resize(paper, (work.shape[1], work.shape[0]),
-                                  interpolation=cv2.INTER_LINEAR)
-    letter = _letter_height(ink)
-    edge = _edge_width(work, paper, letter) if letter else 0.0
+    ink = mid < 0.7 * cv2.resize(paper, (mid.shape[1], mid.shape[0]),
+                                 interpolation=cv2.INTER_LINEAR)
+    letter, edge = _letters_and_edges(gray, ink)
     return Quality(
         width=w,
         height=h,
         letter_height=letter,
         edge_width=edge,
         paper_brightness=level,
-        glare_share=_glare_share(paper, ink),
+        glare_share=_glare_share(paper, ink, level),
         cut_sides=_cut_sides(paper, ink, level),
     )
 
@@ -114,84 +125,107 @@ def _background(coarse: np.ndarray) -> np.ndarray:
     return cv2.medianBlur(paper, 5)
 
 
-def _letter_height(ink: np.ndarray) -> float:
-    """Median height of letter-like ink blobs; 0 when there are too few to tell."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    h = stats[1:count, cv2.CC_STAT_HEIGHT]
-    w = stats[1:count, cv2.CC_STAT_WIDTH]
-    area = stats[1:count, cv2.CC_STAT_AREA]
-    letters = h[(h >= 4) & (h <= 80) & (w <= 3 * h) & (area >= 8)]
-    if letters.size < MIN_LETTERS:
-        return 0.0
-    return float(np.median(letters))
+def _letters_and_edges(gray: np.ndarray, ink: np.ndarray) -> tuple[float, float]:
+    """Median letter height and edge width on tiles of the densest text, at work scale."""
+    scale = min(1.0, WORK_SIDE / max(gray.shape[:2]))
+    span = int(TILE / scale)  # tile size in original pixels
+    rows, cols = gray.shape[0] // span, gray.shape[1] // span
+    if rows == 0 or cols == 0:
+        return 0.0, 0.0
+    density = cv2.resize(ink.astype(np.float32), (cols, rows), interpolation=cv2.INTER_AREA)
+    order = np.argsort(density, axis=None)[::-1][:TILES]
+    heights: list[np.ndarray] = []
+    widths: list[float] = []
+    for index in order:
+        r, c = divmod(int(index), cols)
+        if density[r, c] < 0.02:
+            break
+        tile = gray[r * span: (r + 1) * span, c * span: (c + 1) * span]
+        if scale < 1:
+            tile = cv2.resize(tile, (TILE, TILE), interpolation=cv2.INTER_AREA)
+        found = _tile_letters(tile)
+        if found is None:
+            continue
+        letters, mask = found
+        heights.append(letters)
+        width = _tile_edge_width(tile, mask, float(np.median(letters)))
+        if width:
+            widths.append(width)
+    if not heights or not widths:
+        return 0.0, 0.0
+    return float(np.median(np.concatenate(heights))), float(np.median(widths))
 
 
-def _edge_width(work: np.ndarray, paper: np.ndarray, letter: float) -> float:
-    """Typical rise distance of ink edges: local contrast / steepest slope.
+def _tile_letters(tile: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Heights of letter-like blobs in a tile and the mask of those blobs.
 
-    A step of contrast C blurred over w pixels has a slope of C/w at its centre; measured on
-    the edge centres (local maxima of the gradient) with real contrast, so paper grain and
-    JPEG noise, which are steep but faint, do not count.
+    Ink is what is darker than the middle of the local range (the middle between paper and
+    ink stays put when a letter is blurred, so blurred letters keep their height); blobs
+    cut by the tile's border, specks and rules are left out.
     """
-    img = work.astype(np.float32)
-    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)
-    slope = cv2.magnitude(gx, gy) / 8.0
-    k = max(5, int(letter) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
+    high, low = cv2.dilate(tile, kernel), cv2.erode(tile, kernel)
+    spread = high.astype(np.int16) - low.astype(np.int16)
+    ink = (tile.astype(np.int16) * 2 < high.astype(np.int16) + low) & (spread * 4 > high)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8))
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    inside = (x > 0) & (y > 0) & (x + w < tile.shape[1]) & (y + h < tile.shape[0])
+    letter = inside & (h >= 4) & (h <= 80) & (w <= 3 * h) & (stats[:, cv2.CC_STAT_AREA] >= 8)
+    letter[0] = False
+    if letter.sum() < 3:
+        return None
+    return h[letter], letter[labels]
+
+
+def _tile_edge_width(tile: np.ndarray, letters: np.ndarray, height: float) -> float:
+    """Typical rise distance of the letters' edges: local contrast / steepest slope.
+
+    A step of contrast C blurred over w pixels rises at C/w at its steepest. Slopes are taken
+    along four directions and the widest direction counts: a shaking hand smears edges along
+    one direction only.
+    """
+    img = tile.astype(np.float32)
+    k = max(5, int(height) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     contrast = cv2.dilate(img, kernel) - cv2.erode(img, kernel)
-    background = cv2.resize(paper, (work.shape[1], work.shape[0]),
-                            interpolation=cv2.INTER_LINEAR).astype(np.float32)
-    peak = slope >= cv2.dilate(slope, np.ones((3, 3), np.uint8))
-    edges = peak & (contrast >= 0.35 * background) & (slope > 0)
-    if edges.sum() < 50:
-        return float(letter)  # no edge with real contrast: everything is smeared
-    widths = contrast[edges] / slope[edges]
-    return float(np.percentile(widths, 60))
+    near = cv2.dilate(letters.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if near.sum() < 30:
+        return 0.0
+    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3) / 8.0
+    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3) / 8.0
+    widths = []
+    for cos, sin in ((1.0, 0.0), (0.7071, 0.7071), (0.0, 1.0), (0.7071, -0.7071)):
+        steepest = cv2.dilate(np.abs(gx * cos + gy * sin), kernel)
+        widths.append(float(np.median(contrast[near] / np.maximum(steepest[near], 0.5))))
+    return max(widths)
 
 
-def _glare_share(paper: np.ndarray, ink: np.ndarray) -> float:
-    """Share of the page in the largest patch that is blown out, brighter than the page's
-    smooth lighting would make it, and has lost its text."""
-    blown = paper >= 248
+def _glare_share(paper: np.ndarray, ink: np.ndarray, level: float) -> float:
+    """Share of the frame in the largest blown-out patch that lies inside the paper and has
+    lost its text.
+
+    Uneven light can blow out paper too (an overexposed corner, a white scan), but its
+    brightest part always reaches the page's border: light that falls off smoothly across a
+    page peaks at an edge. A reflection is a patch with darker paper all around it.
+    """
+    blown = (paper >= 248).astype(np.uint8)
     if not blown.any():
         return 0.0
-    page = paper >= 0.5 * float(np.percentile(paper, 90))
-    light = _lighting(paper, page & ~blown)
-    if light is None:
-        return 0.0
-    rise = paper.astype(np.float32) - light
     h, w = paper.shape
-    ink_small = cv2.resize(ink.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
-    inked = cv2.blur(ink_small, (5, 5)) > 0.01
-    glare = (blown & (rise >= GLARE_RISE) & ~inked).astype(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(glare)
-    if count < 2:
-        return 0.0
-    largest = int(stats[1:, cv2.CC_STAT_AREA].max())
-    return largest / max(1, int(page.sum()))
-
-
-def _lighting(paper: np.ndarray, sample: np.ndarray) -> np.ndarray | None:
-    """A plane fitted to the unclipped paper, dropping shadows and halos on the way."""
-    ys, xs = np.nonzero(sample[::2, ::2])
-    if ys.size < 200:
-        return None
-    ys, xs = ys * 2, xs * 2
-    h, w = paper.shape
-    values = paper[ys, xs].astype(np.float32)
-    design = np.column_stack([np.ones_like(values), xs / w, ys / h]).astype(np.float32)
-    keep = np.ones(values.size, bool)
-    coef = np.zeros(3, np.float32)
-    for _ in range(4):
-        coef, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
-        residual = values - design @ coef
-        spread = max(3.0, 1.5 * float(np.median(np.abs(residual[keep]))))
-        keep = np.abs(residual) <= 2.5 * spread
-        if keep.sum() < 100:
-            return None
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return coef[0] + coef[1] * xx / w + coef[2] * yy / h
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(blown)
+    dark = cv2.dilate((paper < 0.75 * level).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    touching = set(np.unique(labels[dark & (blown > 0)]).tolist())
+    touching |= set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0],
+                                              labels[:, -1]])).tolist())
+    inked = cv2.resize(ink.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_AREA) > 0
+    inkless = cv2.dilate(inked.astype(np.uint8), np.ones((3, 3), np.uint8)) == 0
+    best = 0
+    for i in range(1, count):
+        if i in touching or stats[i, cv2.CC_STAT_AREA] < 0.2 * GLARE_SHARE * h * w:
+            continue
+        best = max(best, int((inkless & (labels == i)).sum()))
+    return best / (h * w)
 
 
 def _cut_sides(paper: np.ndarray, ink: np.ndarray, level: float) -> int:

@@ -85,7 +85,8 @@ def read_raster(
         gray = warp_page(gray, quad)
         result.warped = True
     # Light and rules first: a shadow band or a table's rules would fool the profile test.
-    gray = remove_rules(remove_specks(flatten_background(gray, dpi)), dpi)
+    gray, letter_height = remove_specks(flatten_background(gray, dpi))
+    gray = remove_rules(gray, dpi)
     if text_runs_vertically(gray):
         orientation = detect_orientation(_half(gray))
         sure = orientation.confidence >= MIN_OSD_CONFIDENCE
@@ -95,7 +96,7 @@ def read_raster(
             result.rotation = turn
     result.skew = skew_angle(gray)
     gray = rotate_small(gray, -result.skew)
-    gray, result.scale = scale_for_text(gray)
+    gray, result.scale = scale_for_text(gray, letter_height)
     result.dpi = round(dpi * result.scale)
 
     def ocr(img: np.ndarray) -> list[Word]:

@@ -124,6 +124,27 @@ class _Case:
         )
 
 
+def _one_slip(a: str, b: str) -> bool:
+    """Two NIKs that differ by one digit or one swap of neighbours: a misreading, not two
+    people."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and (
+        a[diff[1]] == b[diff[0]]
+    )
+
+
+def _conflict(case: _Case, nik: str, other: str, source: str) -> None:
+    """Documents disagree on the NIK: one slip is for a reviewer, more is a mismatch."""
+    if _one_slip(nik, other):
+        case.notes.append(f"NIK on {source} differs by one digit: a misreading?")
+    else:
+        case.add(ReasonCode.nik_mismatch)
+
+
 def _applicant(case: _Case) -> tuple[str | None, Extraction | None]:
     """The applicant's NIK and the document it was read from."""
     for letter in case.letters:
@@ -137,11 +158,12 @@ def _applicant(case: _Case) -> tuple[str | None, Extraction | None]:
         return None, None
     letter = case.letters[0]
     patient, born = letter.value("name"), letter.value("birth_date")
-    for ktp in case.ktps:
-        same = _same_person(patient, ktp.value("name"), case.policy.name_match)
-        born_ok = not born or not ktp.value("birth_date") or born == ktp.value("birth_date")
-        if ktp.value("nik") and same and born_ok:
-            return ktp.value("nik"), ktp
+    # The KTP and SKTM print one person each, in large type: safer than a KK table row.
+    for doc in case.ktps + case.sktms:
+        same = _same_person(patient, doc.value("name"), case.policy.name_match)
+        born_ok = not born or not doc.value("birth_date") or born == doc.value("birth_date")
+        if doc.value("nik") and same and born_ok:
+            return doc.value("nik"), doc
     for kk in case.kks:
         for member in kk.members:
             if (
@@ -197,13 +219,16 @@ def decide(
         for doc in case.sktms + case.ktps + case.letters:
             other = doc.value("nik")
             if other and other != nik:
-                case.add(ReasonCode.nik_mismatch)
+                _conflict(case, nik, other, doc.source)
         for kk in case.kks:
+            members = {m.nik for m in kk.members if m.nik}
             if not kk.members:
                 case.notes.append(f"KK member table of {kk.source} could not be read")
-            elif nik not in {m.nik for m in kk.members}:
-                unread = any(m.nik is None for m in kk.members)
-                if unread:
+            elif nik not in members:
+                near = [m for m in members if _one_slip(nik, m)]
+                if near:
+                    _conflict(case, nik, near[0], kk.source)
+                elif any(m.nik is None for m in kk.members):
                     case.notes.append(f"a KK member NIK on {kk.source} could not be read")
                 else:
                     case.add(ReasonCode.nik_mismatch)

@@ -102,7 +102,7 @@ def test_ktp_of_another_person_is_a_mismatch():
 
 
 def test_applicant_not_on_the_kk_is_a_mismatch():
-    d = run(letter(), sktm(), kk(nik="6101014507890004", name="SITI AMINAH"))
+    d = run(letter(), sktm(), kk(nik="6101015512920005", name="SITI AMINAH"))
     assert codes(d) == ["nik_mismatch"]
 
 
@@ -149,3 +149,17 @@ def test_photo_problems_are_carried_for_the_reply():
     blurry = doc(DocType.unknown, warnings=[Notice(code="blurry", message="blurry")])
     d = run(letter(priority_category=None), kk(), blurry)
     assert d.photo_problems == ["blurry"]
+
+
+def test_nik_one_digit_off_between_documents_is_for_a_reviewer():
+    slip = "6101014507890008"
+    d = run(letter(), sktm(nik=slip), kk())
+    assert (d.status.value, codes(d)) == ("needs_review", [])
+    d = run(letter(), sktm(), kk(nik="7101014507890003"))
+    assert (d.status.value, codes(d)) == ("needs_review", [])
+
+
+def test_letter_without_nik_prefers_the_ktp_or_sktm_over_a_kk_row():
+    d = run(letter(nik=None), sktm(), kk(nik="1101014507890003"))
+    assert d.nik == NIK
+    assert d.status.value == "needs_review"  # the KK row is one digit off: a person looks

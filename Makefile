@@ -37,8 +37,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+DEMO_DIR ?= out/demo
+
 demo: setup
 	$(BIN)/reaktivasi extract fixtures/sample
+	@[ -d $(DEMO_DIR)/inbox ] || $(BIN)/python -m fixtures.submissions --seed 1 --out $(DEMO_DIR)
+	$(BIN)/reaktivasi process $(DEMO_DIR)/inbox --deactivation $(DEMO_DIR)/deactivation.csv \
+		--as-of $$(cat $(DEMO_DIR)/as_of.txt) --out $(DEMO_DIR)/out
+	@$(BIN)/python -c "import json,sys; t={json.loads(l)['submission']:json.loads(l) for l in open('$(DEMO_DIR)/truth.jsonl')}; d={json.loads(l)['submission']:json.loads(l) for l in open('$(DEMO_DIR)/out/decisions.jsonl')}; ok=sum(t[k]==d.get(k) for k in t); print(f'decisions equal to the generator truth: {ok}/{len(t)}'); [print('  differs:', k, 'truth', t[k]['status'], t[k]['reasons'], '| decided', d.get(k, {}).get('status'), d.get(k, {}).get('reasons')) for k in t if t[k]!=d.get(k)]"
 
 test: setup
 	$(BIN)/ruff check .

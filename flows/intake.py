@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.nik import mask_nik
-from models import Extraction, Submission
+from models import Submission
 from pipeline.config import get_settings
 from pipeline.deactivation_list import candidates, import_list, lookup
 from pipeline.decide import decide
@@ -27,10 +27,17 @@ from pipeline.storage import LocalStorage
 from pipeline.submissions import assemble, list_submissions, read_file
 
 
-@task(name="read-file", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def read_file_task(path: Path, source: str, out: Path) -> tuple[str, list[Extraction]]:
+@task(name="read-submission", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def read_submission_task(
+    submission_id: str, files: list[Path], inbox: Path, out: Path
+) -> Submission:
+    """One task per submission: Prefect's per-task bookkeeping stays small beside OCR."""
     settings = get_settings()
-    return read_file(path, source, settings, engine_for(_state_url(out)), LocalStorage(out))
+    engine, storage = engine_for(_state_url(out)), LocalStorage(out)
+    read = [
+        read_file(path, str(path.relative_to(inbox)), settings, engine, storage) for path in files
+    ]
+    return assemble(submission_id, read)
 
 
 def _state_url(out: Path) -> str:
@@ -58,13 +65,8 @@ def intake(
         logger.warning("list row %d rejected: %s", row, problem)
     policy = load_policy(policy_file)
     found = list_submissions(inbox)
-    futures = {
-        sub_id: [read_file_task.submit(p, str(p.relative_to(inbox)), out) for p in files]
-        for sub_id, files in found
-    }
-    submissions: dict[str, Submission] = {
-        sub_id: assemble(sub_id, [f.result() for f in fs]) for sub_id, fs in futures.items()
-    }
+    futures = [read_submission_task.submit(sub_id, files, inbox, out) for sub_id, files in found]
+    submissions: dict[str, Submission] = {f.result().id: f.result() for f in futures}
     decisions = [
         decide(
             s,

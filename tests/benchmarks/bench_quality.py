@@ -1,0 +1,165 @@
+"""The quality gate per capture condition: how often each warning fires, and is it right?
+
+    python tests/benchmarks/bench_quality.py --seed 4242 --count 10
+    python tests/benchmarks/bench_quality.py --seed 4242 --count 5 --no-ocr
+
+A clean set is generated (PNG, 300 dpi, `--count` documents per type). Every page is put
+through the good conditions of `fixtures.capture` (where the gate must stay silent) and the
+bad conditions of `fixtures.gate_conditions` in their mild and strong variants (where it
+must name the condition). For speed, the five bad conditions of a page degrade one shared
+phone photo (`gate_conditions.shoot`); each capture is seeded by document and condition.
+
+Prints, per condition: how often each code fires (the confusion), the share of images that
+get their own code (bad) or any code (good: false warnings), the measuring time per page,
+and, unless --no-ocr, the NIK exact rate of our full raster chain (`read_raster`, then the
+extractors; pages whose truth prints a NIK) so we know whether e.g. "blurry" photos really are
+unreadable. The WhatsApp condition is the NIK reference. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from extractors.classify import classify
+from extractors.doc_types import extract_fields
+from extractors.lines import group_lines
+from fixtures.capture import CONDITIONS as GOOD
+from fixtures.document import DOC_TYPES
+from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, apply, shoot
+from fixtures.generate import generate
+from pipeline.ocr import OcrOptions
+from pipeline.preprocess import to_gray
+from pipeline.quality import measure
+from pipeline.read import read_raster
+
+CODES = ("blurry", "too_dark", "glare", "cut_off", "too_small")
+NIK_REFERENCE = ("whatsapp",)  # good conditions also read by OCR, as the baseline
+
+
+def pixels(image: Image.Image) -> np.ndarray:
+    """The array `ingest` hands to `read_raster`: grey stays grey, the rest becomes RGB."""
+    return np.asarray(image.convert("L" if image.mode in ("1", "L") else "RGB"))
+
+
+def nik_read(image: Image.Image, truth: dict) -> bool | None:
+    """Did the full chain read the printed NIK exactly? None when the page prints none."""
+    expected = truth["fields"].get("nik")
+    if expected is None:
+        return None
+    dpi = image.info.get("dpi", (300, 300))[0]
+    raster = read_raster(pixels(image), round(dpi) or 300, 1, OcrOptions())
+    lines = group_lines(raster.words)
+    doc_type = classify(lines).doc_type
+    if doc_type.value != truth["doc_type"]:
+        return False
+    field = extract_fields(doc_type, lines).fields.get("nik")
+    return field is not None and field.value == expected
+
+
+class Tally:
+    """Counts per row (condition and variant): images, codes fired, NIK right/total."""
+
+    def __init__(self) -> None:
+        self.images: Counter[str] = Counter()
+        self.fired: dict[str, Counter[str]] = defaultdict(Counter)
+        self.silent: Counter[str] = Counter()
+        self.nik: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.seconds: list[float] = []
+
+    def add(self, row: str, image: Image.Image, truth: dict, ocr: bool) -> list[str]:
+        gray = to_gray(pixels(image))
+        start = time.perf_counter()
+        codes = measure(gray).codes()
+        self.seconds.append(time.perf_counter() - start)
+        self.images[row] += 1
+        self.fired[row].update(codes)
+        self.silent[row] += not codes
+        if ocr:
+            right = nik_read(image, truth)
+            if right is not None:
+                self.nik[row][0] += right
+                self.nik[row][1] += 1
+        return codes
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{part / whole:6.1%}" if whole else "    - "
+
+
+def report(tally: Tally, good_rows: list[str], bad_rows: list[str], ocr: bool) -> None:
+    header = f"{'condition':<22}{'n':>4} " + "".join(f"{c:>10}" for c in CODES)
+    header += f"{'silent':>9}{'own code':>10}" + (f"{'NIK exact':>17}" if ocr else "")
+    print("\n" + header)
+    for row in good_rows + bad_rows:
+        n = tally.images[row]
+        cells = "".join(f"{pct(tally.fired[row][c], n):>10}" for c in CODES)
+        name = row.rsplit(":", 1)[0]
+        own = pct(tally.fired[row][EXPECTED_CODE[name]], n) if name in EXPECTED_CODE else "     "
+        line = f"{row:<22}{n:>4} {cells}{pct(tally.silent[row], n):>9}{own:>10}"
+        if ocr:
+            right, total = tally.nik.get(row, [0, 0])
+            line += f"{pct(right, total):>9} ({right}/{total})" if total else f"{'':>17}"
+        print(line)
+    good_n = sum(tally.images[r] for r in good_rows)
+    false = good_n - sum(tally.silent[r] for r in good_rows)
+    print(f"\nfalse warnings on good captures: {false}/{good_n} ({pct(false, good_n).strip()})")
+    for variant in ("strong", "mild"):
+        rows = [r for r in bad_rows if r.endswith(variant)]
+        hits = sum(tally.fired[r][EXPECTED_CODE[r.rsplit(':', 1)[0]]] for r in rows)
+        total = sum(tally.images[r] for r in rows)
+        print(f"detection, {variant} variants: {hits}/{total} ({pct(hits, total).strip()})")
+    ms = np.array(tally.seconds) * 1000
+    print(f"measure time per page: median {np.median(ms):.1f} ms, 95th percentile "
+          f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms ({ms.size} pages)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=4242)
+    parser.add_argument("--count", type=int, default=5, help="documents per type")
+    parser.add_argument("--out", type=Path, default=Path("bench-out"))
+    parser.add_argument("--no-ocr", action="store_true", help="skip the NIK rate (fast)")
+    parser.add_argument("--good", nargs="*", default=list(GOOD), help="good conditions")
+    parser.add_argument("--bad", nargs="*", default=list(DEGRADE), help="bad conditions")
+    args = parser.parse_args()
+    ocr = not args.no_ocr
+    clean = args.out / f"quality-{args.seed}-{args.count}" / "clean-source"
+    if not any(clean.glob("*.truth.json")):
+        generate(args.seed, clean, dict.fromkeys(DOC_TYPES, args.count), {"png": 1})
+    truths = sorted(clean.glob("*.truth.json"))
+    print(f"set: {clean} ({len(truths)} documents); OCR: {'on' if ocr else 'off'}")
+    tally = Tally()
+    good_rows = list(args.good)
+    bad_rows = [f"{name}:{v}" for name in args.bad for v in ("strong", "mild")]
+    started = time.perf_counter()
+    for number, truth_path in enumerate(truths, 1):
+        truth = json.loads(truth_path.read_text())
+        stem = truth_path.name.removesuffix(".truth.json")
+        page = Image.open(clean / truth["file"])
+        for condition in good_rows:
+            image, _, _ = GOOD[condition](page, random.Random(f"{stem}:{condition}"))
+            tally.add(condition, image, truth, ocr and condition in NIK_REFERENCE)
+        if bad_rows:
+            shot = shoot(page, random.Random(f"{stem}:shot"), with_box="cut_off" in args.bad)
+            for row in bad_rows:
+                name, variant = row.split(":")
+                rng = random.Random(f"{stem}:{name}:{variant}")
+                image, _, _ = apply(name, shot, rng, strong=variant == "strong")
+                tally.add(row, image, truth, ocr)
+        print(f"  {number}/{len(truths)} {stem} ({time.perf_counter() - started:.0f} s)",
+              flush=True)
+    report(tally, good_rows, bad_rows, ocr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

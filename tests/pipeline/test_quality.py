@@ -1,0 +1,103 @@
+"""The quality gate names what is wrong with a bad photo and stays silent on good captures.
+
+Pages come from the document generator (a faskes letter and a KK, once per module); captures
+from `fixtures.capture` (good) and `fixtures.gate_conditions` (bad, strong variants). One
+phone photo of the letter is taken and degraded five ways, because a photo costs a second
+and a degradation a fraction of one. Seeds are fixed; the rates over many seeds are in
+`tests/benchmarks/bench_quality.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fixtures.capture import clean, rotated, scan_200dpi, whatsapp
+from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, Shot, apply, shoot
+from fixtures.generate import generate
+from pipeline.preprocess import to_gray
+from pipeline.quality import MESSAGES, measure
+
+SEED = 7101
+
+
+def _gray(image: Image.Image) -> np.ndarray:
+    """What `read_raster` measures: the ingested array through `to_gray`."""
+    return to_gray(np.asarray(image.convert("L" if image.mode in ("1", "L") else "RGB")))
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Image.Image]:
+    out: Path = tmp_path_factory.mktemp("gate")
+    generate(SEED, out, {"faskes_letter": 1, "kk": 1}, {"png": 1})
+    found = {}
+    for truth in out.glob("*.truth.json"):
+        data = json.loads(truth.read_text())
+        found[data["doc_type"]] = Image.open(out / data["file"]).copy()
+    return found
+
+
+@pytest.fixture(scope="module")
+def letter_shot(pages: dict[str, Image.Image]) -> Shot:
+    return shoot(pages["faskes_letter"], random.Random(f"{SEED}:shot"), with_box=True)
+
+
+@pytest.mark.parametrize("doc_type", ["faskes_letter", "kk"])
+@pytest.mark.parametrize("capture", [clean, scan_200dpi, rotated], ids=lambda f: f.__name__)
+def test_scans_get_no_warning(pages, doc_type, capture):
+    image, _, _ = capture(pages[doc_type], random.Random(f"{SEED}:{capture.__name__}"))
+    assert measure(_gray(image)).codes() == []
+
+
+def test_phone_photo_gets_no_warning(letter_shot):
+    photo = Image.fromarray(letter_shot.photo.astype(np.uint8))  # capture.phone_photo's
+    assert measure(_gray(photo)).codes() == []
+
+
+def test_whatsapp_photo_gets_no_warning(pages):
+    image, _, _ = whatsapp(pages["kk"], random.Random(f"{SEED}:whatsapp"))
+    assert measure(_gray(image)).codes() == []
+
+
+@pytest.mark.parametrize("condition", list(DEGRADE))
+def test_bad_photo_gets_its_code(letter_shot, condition):
+    image, _, details = apply(condition, letter_shot, random.Random(f"{SEED}:{condition}"),
+                              strong=True)
+    codes = measure(_gray(image)).codes()
+    assert EXPECTED_CODE[condition] in codes, details
+
+
+def test_thumbnail_is_only_called_small(letter_shot):
+    """Blur and glare cannot be judged on letters a few pixels high."""
+    image, _, _ = apply("too_small", letter_shot, random.Random(SEED), strong=True)
+    assert measure(_gray(image)).codes() == ["too_small"]
+
+
+def test_notice_names_the_size_in_plain_words():
+    notices = measure(np.full((600, 450), 255, np.uint8)).notices()
+    assert [n.code for n in notices] == ["too_small"]
+    assert "450x600" in notices[0].message
+    assert set(MESSAGES) == {"blurry", "too_dark", "glare", "cut_off", "too_small"}
+
+
+@pytest.mark.parametrize(
+    "gray",
+    [
+        np.full((3508, 2480), 255, np.uint8),  # a blank page
+        np.full((4000, 40), 255, np.uint8),  # a sliver
+        np.full((1, 1), 255, np.uint8),
+    ],
+    ids=["blank", "sliver", "pixel"],
+)
+def test_odd_images_do_not_break_the_gate(gray):
+    codes = measure(gray).codes()
+    assert set(codes) <= {"too_small"}
+
+
+def test_black_frame_is_too_dark():
+    assert "too_dark" in measure(np.full((2000, 1500), 12, np.uint8)).codes()

@@ -81,6 +81,9 @@ class Decision(BaseModel):
     review_notes: list[str] = Field(default_factory=list)
     candidates: list[Candidate] = Field(default_factory=list)
     photo_problems: list[str] = Field(default_factory=list)
+    unreadable_files: list[tuple[str, str]] = Field(
+        default_factory=list, description="(source, code) of files that could not be used"
+    )
 
     def to_contract(self) -> dict:
         return {

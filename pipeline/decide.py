@@ -68,6 +68,10 @@ def photo_messages() -> dict[str, str]:
     return dict(_messages()["photo"])
 
 
+def file_messages() -> dict[str, str]:
+    return dict(_messages()["files"])
+
+
 def reason(code: ReasonCode) -> Reason:
     return Reason(code=code, message=reason_messages()[code.value])
 
@@ -132,8 +136,11 @@ def _one_slip(a: str, b: str) -> bool:
     diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     if len(diff) == 1:
         return True
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and (
-        a[diff[1]] == b[diff[0]]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and (a[diff[1]] == b[diff[0]])
     )
 
 
@@ -199,6 +206,10 @@ def decide(
     missing = any(r in CORRECTION for r in case.reasons)
     if unreadable or (unrecognised and missing):
         case.add(ReasonCode.unreadable_file)
+    bad_files = [
+        (d.source, d.warnings[0].code if d.warnings else "unreadable_file")
+        for d in (unreadable + (unrecognised if missing else []))
+    ]
     if letter is not None:
         if not letter.value("register_number"):
             case.add(ReasonCode.register_number_missing)
@@ -275,4 +286,5 @@ def decide(
         review_notes=case.notes,
         candidates=case.candidates,
         photo_problems=photo,
+        unreadable_files=bad_files,
     )

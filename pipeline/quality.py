@@ -34,10 +34,12 @@ TILE = 160  # px at work scale: a tile of text where edges are measured
 TILES = 8
 
 MIN_LONG_SIDE = 1000  # px; a page photo smaller than this is a thumbnail
-BLUR_WIDTH = 3.4  # px at work scale: sharp print photographed well stays below ~3
-BLUR_RATIO = 0.4  # edge width / letter height: letters run together above this
+MIN_SIDE = 32  # px; below this on the short side only the size is judged
+BLUR_WIDTH = 3.4  # px at work scale: well-focused photos and scans stay near 2-3
+BLUR_RATIO = 0.25  # edge width / letter height: big letters (a KTP) stand more blur
 DARK_THRESHOLD = 100  # brightness of the paper (0..255) below which the photo is too dark
-GLARE_SHARE = 0.01  # share of the frame blown out and enclosed by text that has gone
+GLARE_AREA = 0.01  # share of the frame a blown-out patch must cover to be a reflection
+GLARE_FADE = 0.15  # excess share of faded print in it (good photos stay near 0.1)
 BOUNDARY_STEP = 1.2  # paper / table brightness ratio that marks the page's outline
 
 MESSAGES = {
@@ -56,7 +58,7 @@ class Quality:
     letter_height: float  # median letter height, px at work scale (0: no text found)
     edge_width: float  # typical rise distance of an ink edge, px at work scale
     paper_brightness: float
-    glare_share: float
+    glare: float  # excess of faded text in the worst blown-out patch
     cut_sides: int  # sides where the page runs out of the frame
 
     @property
@@ -64,16 +66,20 @@ class Quality:
         return self.edge_width / self.letter_height if self.letter_height else 0.0
 
     def codes(self) -> list[str]:
+        """Warning codes, worst first. A thumbnail is only told it is too small (its letters
+        are a few pixels: blur and glare cannot be judged), and a dark photo is not also
+        called blurry (noise, not focus, is what the edges show)."""
         codes: list[str] = []
         small = max(self.width, self.height) < MIN_LONG_SIDE
+        dark = self.paper_brightness < DARK_THRESHOLD
         if small:
             codes.append("too_small")
-        # A thumbnail's letters are all edge; "send the original" is the advice that helps.
-        if not small and self.edge_width > BLUR_WIDTH and self.blur_ratio > BLUR_RATIO:
-            codes.append("blurry")
-        if self.paper_brightness < DARK_THRESHOLD:
+        if dark:
             codes.append("too_dark")
-        if self.glare_share > GLARE_SHARE:
+        if not small and not dark and self.edge_width > BLUR_WIDTH \
+                and self.blur_ratio > BLUR_RATIO:
+            codes.append("blurry")
+        if not small and self.glare > GLARE_FADE:
             codes.append("glare")
         if self.cut_sides:
             codes.append("cut_off")
@@ -101,6 +107,8 @@ def _fit(gray: np.ndarray, side: int) -> np.ndarray:
 def measure(gray: np.ndarray) -> Quality:
     """Quality figures of a grayscale page (as `to_gray` gives it)."""
     h, w = gray.shape[:2]
+    if min(h, w) < MIN_SIDE:  # an icon or a sliver: nothing but its size can be judged
+        return Quality(w, h, 0.0, 0.0, float(np.percentile(gray, 90)), 0.0, 0)
     mid = _fit(gray, MID_SIDE)
     coarse = cv2.resize(mid, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     paper = _background(coarse)
@@ -114,7 +122,7 @@ def measure(gray: np.ndarray) -> Quality:
         letter_height=letter,
         edge_width=edge,
         paper_brightness=level,
-        glare_share=_glare_share(paper, ink, level),
+        glare=_glare(mid, paper, level),
         cut_sides=_cut_sides(paper, ink, level),
     )
 
@@ -201,31 +209,46 @@ def _tile_edge_width(tile: np.ndarray, letters: np.ndarray, height: float) -> fl
     return max(widths)
 
 
-def _glare_share(paper: np.ndarray, ink: np.ndarray, level: float) -> float:
-    """Share of the frame in the largest blown-out patch that lies inside the paper and has
-    lost its text.
+def _glare(mid: np.ndarray, paper: np.ndarray, level: float) -> float:
+    """How much more of the text is faded inside the worst blown-out patch than elsewhere on
+    the page (0: no patch, or its text is as dark as the rest).
 
-    Uneven light can blow out paper too (an overexposed corner, a white scan), but its
-    brightest part always reaches the page's border: light that falls off smoothly across a
-    page peaks at an edge. A reflection is a patch with darker paper all around it.
+    A reflection lays a veil of light over the print: in its core ink and paper are both
+    white, and around the core the letters fade to grey. Paper blown out by uneven light or a
+    white scan keeps its letters black. Text is measured by how far the darkest pixel nearby
+    falls below the paper; "faded" is less than half the page's typical depth. Only the inner
+    part of a patch counts, where a reflection's core and faded ring lie.
     """
-    blown = (paper >= 248).astype(np.uint8)
+    background = cv2.resize(paper, (mid.shape[1], mid.shape[0]),
+                            interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    blown = (background >= 248).astype(np.uint8)
     if not blown.any():
         return 0.0
-    h, w = paper.shape
+    darkest = cv2.erode(mid, np.ones((7, 7), np.uint8)).astype(np.float32)
+    depth = 1 - darkest / np.maximum(background, 1)
+    page = cv2.erode((background >= 0.75 * level).astype(np.uint8), np.ones((9, 9), np.uint8))
+    text = (depth >= 0.1) & (page > 0)  # not the page's outline against the table
+    if text.sum() < 200:
+        return 0.0
+    faded = text & (depth < 0.5 * float(np.median(depth[text])))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(blown)
-    dark = cv2.dilate((paper < 0.75 * level).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    touching = set(np.unique(labels[dark & (blown > 0)]).tolist())
-    touching |= set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0],
-                                              labels[:, -1]])).tolist())
-    inked = cv2.resize(ink.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_AREA) > 0
-    inkless = cv2.dilate(inked.astype(np.uint8), np.ones((3, 3), np.uint8)) == 0
-    best = 0
+    worst = 0.0
     for i in range(1, count):
-        if i in touching or stats[i, cv2.CC_STAT_AREA] < 0.2 * GLARE_SHARE * h * w:
+        if not GLARE_AREA * blown.size <= stats[i, cv2.CC_STAT_AREA] <= 0.6 * blown.size:
+            continue  # a speck, or a whole white page
+        patch = (labels == i).astype(np.uint8)
+        distance = cv2.distanceTransform(patch, cv2.DIST_L2, 3)
+        inner = distance >= 0.35 * float(distance.max())
+        if (text & inner).sum() < 50:  # the core lost all its text: judge by the rim
+            inner = patch > 0
+        inside = int((text & inner).sum())
+        outside = int((text & (patch == 0)).sum())
+        if inside < 50 or outside < 50:
             continue
-        best = max(best, int((inkless & (labels == i)).sum()))
-    return best / (h * w)
+        here = (faded & inner).sum() / inside
+        elsewhere = (faded & (patch == 0)).sum() / outside
+        worst = max(worst, float((here - elsewhere) / (1 - elsewhere)))
+    return worst
 
 
 def _cut_sides(paper: np.ndarray, ink: np.ndarray, level: float) -> int:
@@ -255,10 +278,12 @@ def _cut_sides(paper: np.ndarray, ink: np.ndarray, level: float) -> int:
 def _has_outline(side: np.ndarray) -> bool:
     """True when, for most lines across the middle of this side (row 0 is the frame edge),
     darkness reaching the frame edge gives way to clearly brighter paper inside."""
-    depth = max(8, int(0.35 * side.shape[0]))
+    depth = min(side.shape[0], max(8, int(0.35 * side.shape[0])))
     lines = side[:depth, side.shape[1] // 5: -side.shape[1] // 5].astype(np.float32) + 1.0
     d = 2
     start = max(d + 1, int(0.02 * side.shape[0]))
+    if lines.shape[1] == 0 or depth <= start + d:
+        return False
     outside = np.maximum.accumulate(lines, axis=0)  # brightest from the edge up to a row
     inside = lines[start + d:]
     before = outside[start - d: depth - 2 * d]

@@ -6,12 +6,13 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 
 from sqlalchemy import Engine, delete, insert
 
 from models import Decision, Extraction, Status, Submission
 from models.tables import decision as decision_table
-from pipeline.decide import photo_messages
+from pipeline.decide import file_messages, photo_messages
 from pipeline.storage import Storage
 
 WORKLIST_COLUMNS = (
@@ -29,6 +30,11 @@ def reply_text(decision: Decision) -> str:
         "dapat kami proses karena:",
     ]
     lines += [f"- {r.message}" for r in decision.reasons]
+    files = file_messages()
+    lines += [
+        f"- File {PurePosixPath(source).name}: {files.get(code, files['unreadable_file'])}."
+        for source, code in decision.unreadable_files
+    ]
     photos = photo_messages()
     lines += [f"- {photos[code]}" for code in decision.photo_problems if code in photos]
     lines += [
@@ -90,6 +96,7 @@ def route(
                 "status": d.status.value,
                 "reasons": [r.model_dump(mode="json") for r in d.reasons],
                 "photo_problems": d.photo_problems,
+                "unreadable_files": [list(f) for f in d.unreadable_files],
                 "reply": reply_text(d),
             }
             storage.put(

@@ -163,3 +163,14 @@ def test_letter_without_nik_prefers_the_ktp_or_sktm_over_a_kk_row():
     d = run(letter(nik=None), sktm(), kk(nik="1101014507890003"))
     assert d.nik == NIK
     assert d.status.value == "needs_review"  # the KK row is one digit off: a person looks
+
+
+def test_reply_names_the_unreadable_file_in_bahasa_indonesia():
+    from pipeline.route import reply_text
+
+    broken = doc(DocType.unknown, warnings=[Notice(code="corrupt_file", message="damaged")])
+    broken.source = "wa-1/IMG-20260212-WA0012.jpg"
+    d = run(letter(priority_category=None), kk(), broken)
+    text = reply_text(d)
+    assert "SKTM" in text
+    assert "File IMG-20260212-WA0012.jpg: file rusak atau terpotong saat dikirim." in text

@@ -11,6 +11,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+# One file per core is the parallelism; OpenCV's own thread pool would only oversubscribe.
+cv2.setNumThreads(1)
+
 RULE_LENGTH_INCHES = 0.3  # longer than any letter stroke at body and heading sizes
 
 

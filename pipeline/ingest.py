@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,9 @@ from pipeline.errors import (
     ImageTooLarge,
     UnsupportedFormat,
 )
+
+# PDFium is not thread-safe, and files are read in threads: every PDFium call holds this.
+PDFIUM_LOCK = threading.Lock()
 
 # Decompression-bomb checks are ours (ImageTooLarge, before decoding); PIL's own limit would
 # raise an unlabelled error, so it is lifted and replaced by Settings.max_pixels.
@@ -174,7 +178,18 @@ def _image_dpi(image: Image.Image) -> int:
     return value if 50 <= value <= 1200 else 300
 
 
+COLOUR_PAGES = 10  # a longer PDF is rendered in grey: 26 MB a colour page adds up
+
+
 def _load_pdf(data: bytes, settings: Settings) -> tuple[list[PageImage], list[tuple[str, str]]]:
+    text_pages = _pdf_text_words(data, settings.max_pdf_pages, settings.raster_dpi)
+    with PDFIUM_LOCK:
+        return _load_pdf_locked(data, settings, text_pages)
+
+
+def _load_pdf_locked(
+    data: bytes, settings: Settings, text_pages: dict[int, list[Word]]
+) -> tuple[list[PageImage], list[tuple[str, str]]]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -195,8 +210,17 @@ def _load_pdf(data: bytes, settings: Settings) -> tuple[list[PageImage], list[tu
             )
         )
         count = settings.max_pdf_pages
-    text_pages = _pdf_text_words(data, count, settings.raster_dpi)
+    try:
+        return _render_pages(pdf, count, settings, text_pages), notes
+    finally:
+        pdf.close()
+
+
+def _render_pages(
+    pdf: pdfium.PdfDocument, count: int, settings: Settings, text_pages: dict[int, list[Word]]
+) -> list[PageImage]:
     pages: list[PageImage] = []
+    grey = count > COLOUR_PAGES
     for index in range(count):
         pdf_page = pdf[index]
         width_pt, height_pt = pdf_page.get_size()
@@ -219,11 +243,13 @@ def _load_pdf(data: bytes, settings: Settings) -> tuple[list[PageImage], list[tu
                 f"page {index + 1} of the PDF is {width_pt:.0f}x{height_pt:.0f} points, "
                 "far larger than a document page"
             )
-        bitmap = pdf_page.render(scale=dpi / 72, rev_byteorder=True)
-        array = np.array(bitmap.to_numpy())[:, :, :3]
+        bitmap = pdf_page.render(scale=dpi / 72, rev_byteorder=True, grayscale=grey)
+        array = np.array(bitmap.to_numpy())
+        array = array[:, :, 0] if grey and array.ndim == 3 else array
+        array = array[:, :, :3] if array.ndim == 3 else array
         page = Page(number=index + 1, width=array.shape[1], height=array.shape[0], dpi=dpi)
         pages.append(PageImage(page=page, image=array))
-    return pages, notes
+    return pages
 
 
 def _fit_dpi(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> int:

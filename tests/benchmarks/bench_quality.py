@@ -7,7 +7,7 @@ A clean set is generated (PNG, 300 dpi, `--count` documents per type). Every pag
 through the good conditions of `fixtures.capture` (where the gate must stay silent) and the
 bad conditions of `fixtures.gate_conditions` in their mild and strong variants (where it
 must name the condition). For speed, the five bad conditions of a page degrade one shared
-phone photo (`gate_conditions.shoot`); each capture is seeded by document and condition.
+phone photo (`gate_conditions.shoot`); each capture is seeded by seed, document and condition.
 
 Prints, per condition: how often each code fires (the confusion), the share of images that
 get their own code (bad) or any code (good: false warnings), the measuring time per page,
@@ -146,13 +146,14 @@ def main() -> int:
         stem = truth_path.name.removesuffix(".truth.json")
         page = Image.open(clean / truth["file"])
         for condition in good_rows:
-            image, _, _ = GOOD[condition](page, random.Random(f"{stem}:{condition}"))
+            image, _, _ = GOOD[condition](page, random.Random(f"{args.seed}:{stem}:{condition}"))
             tally.add(condition, image, truth, ocr and condition in NIK_REFERENCE)
         if bad_rows:
-            shot = shoot(page, random.Random(f"{stem}:shot"), with_box="cut_off" in args.bad)
+            shot = shoot(page, random.Random(f"{args.seed}:{stem}:shot"),
+                         with_box="cut_off" in args.bad)
             for row in bad_rows:
                 name, variant = row.split(":")
-                rng = random.Random(f"{stem}:{name}:{variant}")
+                rng = random.Random(f"{args.seed}:{stem}:{name}:{variant}")
                 image, _, _ = apply(name, shot, rng, strong=variant == "strong")
                 tally.add(row, image, truth, ocr)
         print(f"  {number}/{len(truths)} {stem} ({time.perf_counter() - started:.0f} s)",

@@ -134,3 +134,16 @@ def test_batch_goes_on_after_bad_files(tmp_path: Path, letter_image):
     results = [r for batch in extract_many(inputs, SETTINGS) for r in batch]
     assert [r.doc_type.value for r in results] == ["unknown", "unknown", "faskes_letter"]
     assert results[2].value("nik") == "6101014507890003"
+
+
+def test_pdfs_load_in_parallel_threads_without_hanging():
+    """PDFium is not thread-safe: two threads rendering at once used to spin forever."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sample = Path(__file__).resolve().parents[2] / "fixtures" / "sample"
+    pdfs = sorted(sample.glob("*.pdf"))
+    assert pdfs
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(load_document, p, p.name, SETTINGS) for p in pdfs * 3]
+        loaded = [f.result(timeout=120) for f in futures]
+    assert all(doc.pages for doc in loaded)

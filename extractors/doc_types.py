@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from extractors.crosscheck import nik_birth_date_notice
 from extractors.diagnosis import extract_diagnosis
 from extractors.kk import extract_members
 from extractors.labels import find_label
@@ -163,4 +164,8 @@ def extract_fields(doc_type: DocType, lines: list[Line]) -> ExtractedFields:
     extractor = EXTRACTORS.get(doc_type)
     if extractor is None:
         return ExtractedFields(fields={})
-    return extractor(lines)
+    result = extractor(lines)
+    nik, born = result.fields.get("nik"), result.fields.get("birth_date")
+    if nik is not None and born is not None and (notice := nik_birth_date_notice(nik, born)):
+        result.notices.append(notice)
+    return result

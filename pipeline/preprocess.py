@@ -17,11 +17,17 @@ cv2.setNumThreads(1)
 RULE_LENGTH_INCHES = 0.3  # longer than any letter stroke at body and heading sizes
 
 
-def remove_rules(gray: np.ndarray, dpi: int = 300) -> np.ndarray:
-    """The page with long horizontal and vertical lines painted white."""
+def remove_rules(
+    gray: np.ndarray, dpi: int = 300, letter_height: float | None = None
+) -> np.ndarray:
+    """The page with long horizontal and vertical lines painted white.
+
+    A rule is longer than 0.3 inch and than five body-letter heights: a photo of a KTP taken
+    close has its large bold NIK digits' strokes longer than 0.3 inch of the assumed dpi.
+    """
     # Found at half resolution (4x less work; a rule stays a rule), painted at full.
     small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    length = max(8, int(dpi * RULE_LENGTH_INCHES / 2))
+    length = max(8, int(dpi * RULE_LENGTH_INCHES / 2), int(5 * (letter_height or 0) / 2))
     ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     horizontal = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))

@@ -86,7 +86,7 @@ def read_raster(
         result.warped = True
     # Light and rules first: a shadow band or a table's rules would fool the profile test.
     gray, letter_height = remove_specks(flatten_background(gray, dpi))
-    gray = remove_rules(gray, dpi)
+    gray = remove_rules(gray, dpi, letter_height)
     if text_runs_vertically(gray):
         orientation = detect_orientation(_half(gray))
         sure = orientation.confidence >= MIN_OSD_CONFIDENCE

@@ -115,9 +115,12 @@ def measure(gray: np.ndarray) -> Quality:
     coarse = cv2.resize(mid, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     paper = _background(coarse)
     level = float(np.percentile(paper, 90))
-    ink = mid < 0.7 * cv2.resize(paper, (mid.shape[1], mid.shape[0]),
-                                 interpolation=cv2.INTER_LINEAR)
-    letter, edge = _letters_and_edges(gray, ink)
+    background = cv2.resize(paper, (mid.shape[1], mid.shape[0]), interpolation=cv2.INTER_LINEAR)
+    ink = mid < 0.7 * background
+    # Where to look for letters: print on the paper (faint too: blurred print is faint), not
+    # the page's outline against a table.
+    inner = cv2.erode((background >= 0.75 * level).astype(np.uint8), np.ones((17, 17), np.uint8))
+    letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & (inner > 0))
     return Quality(
         width=w,
         height=h,
@@ -142,7 +145,10 @@ def _letters_and_edges(gray: np.ndarray, ink: np.ndarray) -> tuple[float, float]
     rows, cols = gray.shape[0] // span, gray.shape[1] // span
     if rows == 0 or cols == 0:
         return 0.0, 0.0
-    density = cv2.resize(ink.astype(np.float32), (cols, rows), interpolation=cv2.INTER_AREA)
+    # Ink share per tile, from the ink map's part that the whole tiles cover.
+    shrink = ink.shape[0] / gray.shape[0]
+    covered = ink[: round(rows * span * shrink), : round(cols * span * shrink)]
+    density = cv2.resize(covered.astype(np.float32), (cols, rows), interpolation=cv2.INTER_AREA)
     order = np.argsort(density, axis=None)[::-1][:TILES]
     heights: list[np.ndarray] = []
     widths: list[float] = []
@@ -181,7 +187,8 @@ def _tile_letters(tile: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     inside = (x > 0) & (y > 0) & (x + w < tile.shape[1]) & (y + h < tile.shape[0])
-    letter = inside & (h >= 4) & (h <= 80) & (w <= 3 * h) & (stats[:, cv2.CC_STAT_AREA] >= 8)
+    # Blurred letters merge into words, hence the width allowance; rules are thinner than 4.
+    letter = inside & (h >= 4) & (h <= 80) & (w <= 8 * h) & (stats[:, cv2.CC_STAT_AREA] >= 8)
     letter[0] = False
     if letter.sum() < 3:
         return None
@@ -233,20 +240,28 @@ def _glare(mid: np.ndarray, paper: np.ndarray, level: float) -> float:
                            interpolation=cv2.INTER_NEAREST) > 0
     darkest = cv2.erode(mid, np.ones((7, 7), np.uint8)).astype(np.float32)
     depth = 1 - darkest / np.maximum(background, 1)
-    page = cv2.erode((background >= 0.75 * level).astype(np.uint8), np.ones((9, 9), np.uint8))
-    text = (depth >= 0.1) & (page > 0)  # not the page's outline against the table
+    # Not the page's outline against the table (the darkest pixel near it is the table).
+    page = cv2.erode((background >= 0.75 * level).astype(np.uint8), np.ones((17, 17), np.uint8))
+    text = (depth >= 0.1) & (page > 0)
     if text.sum() < 200:
         return 0.0
     sound = max(0.5, float(np.median(depth[text])))
     faded = text & (depth < 0.5 * sound)
-    elsewhere = (faded & ~blown).sum() / max(1, int((text & ~blown).sum()))
+    # Faded share of the print outside the blown-out parts: the page's own light print (a
+    # KTP's patterns). Capped: a reflection can veil about all the print there is.
+    rest = int((text & ~blown).sum())
+    elsewhere = min(0.6, (faded & ~blown).sum() / rest) if rest >= 200 else 0.3
     k = int(0.15 * max(mid.shape)) | 1
-    printed = cv2.boxFilter(text.astype(np.float32), -1, (k, k), normalize=False)
-    veiled = cv2.boxFilter(faded.astype(np.float32), -1, (k, k), normalize=False)
+    # Only print inside the patch counts: the faded ring of a reflection lies in its blown part.
+    printed = cv2.boxFilter((text & candidate).astype(np.float32), -1, (k, k), normalize=False)
+    veiled = cv2.boxFilter((faded & candidate).astype(np.float32), -1, (k, k), normalize=False)
     judged = candidate & (printed >= 0.07 * k * k)  # enough print in the window
-    if not judged.any():
-        return 0.0
-    here = float((veiled[judged] / printed[judged]).max())
+    here = float((veiled[judged] / printed[judged]).max()) if judged.any() else 0.0
+    # A core that wiped out nearly all the print leaves too little for any window: then the
+    # whole of the patches is one window.
+    inside = int((text & candidate).sum())
+    if inside >= 300:
+        here = max(here, float((faded & candidate).sum()) / inside)
     return max(0.0, (here - elsewhere) / (1 - elsewhere))
 
 

@@ -36,7 +36,7 @@ from fixtures.capture import CONDITIONS as GOOD
 from fixtures.document import DOC_TYPES
 from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, apply, shoot
 from fixtures.generate import generate
-from pipeline.ocr import OcrOptions
+from pipeline.ocr import OcrOptions, OcrTimeout
 from pipeline.preprocess import to_gray
 from pipeline.quality import measure
 from pipeline.read import read_raster
@@ -50,13 +50,17 @@ def pixels(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L" if image.mode in ("1", "L") else "RGB"))
 
 
-def nik_read(image: Image.Image, truth: dict) -> bool | None:
-    """Did the full chain read the printed NIK exactly? None when the page prints none."""
+def nik_read(image: Image.Image, truth: dict) -> bool | str | None:
+    """Did the full chain read the printed NIK exactly? None when the page prints none,
+    "timeout" when OCR gave up (the pipeline reads nothing then)."""
     expected = truth["fields"].get("nik")
     if expected is None:
         return None
     dpi = image.info.get("dpi", (300, 300))[0]
-    raster = read_raster(pixels(image), round(dpi) or 300, 1, OcrOptions())
+    try:
+        raster = read_raster(pixels(image), round(dpi) or 300, 1, OcrOptions())
+    except OcrTimeout:
+        return "timeout"
     lines = group_lines(raster.words)
     doc_type = classify(lines).doc_type
     if doc_type.value != truth["doc_type"]:
@@ -74,6 +78,7 @@ class Tally:
         self.silent: Counter[str] = Counter()
         self.nik: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.seconds: list[float] = []
+        self.timeouts: Counter[str] = Counter()
 
     def add(self, row: str, image: Image.Image, truth: dict, ocr: bool) -> list[str]:
         gray = to_gray(pixels(image))
@@ -86,8 +91,9 @@ class Tally:
         if ocr:
             right = nik_read(image, truth)
             if right is not None:
-                self.nik[row][0] += right
+                self.nik[row][0] += right is True
                 self.nik[row][1] += 1
+                self.timeouts[row] += right == "timeout"
         return codes
 
 
@@ -108,6 +114,8 @@ def report(tally: Tally, good_rows: list[str], bad_rows: list[str], ocr: bool) -
         if ocr:
             right, total = tally.nik.get(row, [0, 0])
             line += f"{pct(right, total):>9} ({right}/{total})" if total else f"{'':>17}"
+            if tally.timeouts[row]:
+                line += f"  {tally.timeouts[row]} OCR timeouts"
         print(line)
     good_n = sum(tally.images[r] for r in good_rows)
     false = good_n - sum(tally.silent[r] for r in good_rows)

@@ -34,7 +34,7 @@ from models import (
     Status,
     Submission,
 )
-from pipeline.deactivation_list import name_key
+from pipeline.deactivation_list import name_key, near_niks
 from pipeline.policy import Policy
 
 Lookup = Callable[[str], DeactivationRecord | None]
@@ -131,17 +131,7 @@ class _Case:
 def _one_slip(a: str, b: str) -> bool:
     """Two NIKs that differ by one digit or one swap of neighbours: a misreading, not two
     people."""
-    if len(a) != len(b):
-        return False
-    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    if len(diff) == 1:
-        return True
-    return (
-        len(diff) == 2
-        and diff[1] == diff[0] + 1
-        and a[diff[0]] == b[diff[1]]
-        and (a[diff[1]] == b[diff[0]])
-    )
+    return b in near_niks(a)
 
 
 def _conflict(case: _Case, nik: str, other: str, source: str) -> None:

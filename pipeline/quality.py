@@ -38,7 +38,7 @@ BLUR_WIDTH = 3.4  # px at work scale: well-focused photos and scans stay near 2-
 BLUR_RATIO = 0.25  # edge width / letter height: big letters (a KTP) stand more blur
 DARK_THRESHOLD = 100  # brightness of the paper (0..255) below which the photo is too dark
 GLARE_AREA = 0.01  # share of the frame a blown-out patch must cover to be a reflection
-GLARE_FADE = 0.6  # excess share of faded print there (good photos stay below 0.4)
+GLARE_FADE = 0.5  # excess share of faded print there (good photos stay below ~0.45)
 BOUNDARY_STEP = 1.2  # paper / table brightness ratio that marks the page's outline
 
 MESSAGES = {
@@ -117,10 +117,11 @@ def measure(gray: np.ndarray) -> Quality:
     level = float(np.percentile(paper, 90))
     background = cv2.resize(paper, (mid.shape[1], mid.shape[0]), interpolation=cv2.INTER_LINEAR)
     ink = mid < 0.7 * background
-    # Where to look for letters: print on the paper (faint too: blurred print is faint), not
-    # the page's outline against a table.
-    inner = cv2.erode((background >= 0.75 * level).astype(np.uint8), np.ones((17, 17), np.uint8))
-    letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & (inner > 0))
+    # Where to look for letters: print (faint too: blurred print is faint), not the outline
+    # of the page against the table or of a card on the page.
+    outline = cv2.resize(_outlines(paper), (mid.shape[1], mid.shape[0]),
+                         interpolation=cv2.INTER_NEAREST)
+    letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & (outline == 0))
     return Quality(
         width=w,
         height=h,
@@ -136,6 +137,16 @@ def _background(coarse: np.ndarray) -> np.ndarray:
     """The paper without the text: a max filter wider than a stroke, then a median."""
     paper = cv2.dilate(coarse, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
     return cv2.medianBlur(paper, 5)
+
+
+def _outlines(paper: np.ndarray) -> np.ndarray:
+    """Where the paper's brightness steps (the page against the table, a card on a page):
+    more than 4% per pixel of this map, where shadows and uneven light change by 1% at most."""
+    level = paper.astype(np.float32)
+    slope = cv2.magnitude(cv2.Sobel(level, cv2.CV_32F, 1, 0, ksize=3),
+                          cv2.Sobel(level, cv2.CV_32F, 0, 1, ksize=3)) / 8.0
+    steps = (slope > 0.04 * np.maximum(level, 1)).astype(np.uint8)
+    return cv2.dilate(steps, np.ones((7, 7), np.uint8))
 
 
 def _letters_and_edges(gray: np.ndarray, ink: np.ndarray) -> tuple[float, float]:
@@ -176,19 +187,18 @@ def _tile_letters(tile: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Heights of letter-like blobs in a tile and the mask of those blobs.
 
     Ink is what is darker than the middle of the local range (the middle between paper and
-    ink stays put when a letter is blurred, so blurred letters keep their height); blobs
-    cut by the tile's border, specks and rules are left out.
+    ink stays put when a letter is blurred, so blurred letters keep their height).
     """
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
     high, low = cv2.dilate(tile, kernel), cv2.erode(tile, kernel)
     spread = high.astype(np.int16) - low.astype(np.int16)
     ink = (tile.astype(np.int16) * 2 < high.astype(np.int16) + low) & (spread * 4 > high)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8))
-    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    inside = (x > 0) & (y > 0) & (x + w < tile.shape[1]) & (y + h < tile.shape[0])
-    # Blurred letters merge into words, hence the width allowance; rules are thinner than 4.
-    letter = inside & (h >= 4) & (h <= 80) & (w <= 8 * h) & (stats[:, cv2.CC_STAT_AREA] >= 8)
+    y, h = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT]
+    # Any width: a shaking hand smears letters into words and whole lines. Only the height
+    # counts, so a blob cut by the tile's top or bottom is left out; rules are thinner than 4.
+    whole = (y > 0) & (y + h < tile.shape[0])
+    letter = whole & (h >= 4) & (h <= 80) & (stats[:, cv2.CC_STAT_AREA] >= 8)
     letter[0] = False
     if letter.sum() < 3:
         return None
@@ -316,7 +326,7 @@ def _has_outline(side: np.ndarray) -> bool:
     frame edge), darkness reaching the frame edge gives way to clearly brighter paper."""
     depth = min(side.shape[0], max(8, int(0.35 * side.shape[0])))
     lines = side[:depth, side.shape[1] // 5: -side.shape[1] // 5].astype(np.float32) + 1.0
-    d = 2
+    d = 4  # px either side of the step: a blurred outline still steps within 8 px
     start = max(d + 1, int(0.02 * side.shape[0]))
     if lines.shape[1] == 0 or depth <= start + d:
         return False

@@ -10,10 +10,11 @@ must name the condition). For speed, the five bad conditions of a page degrade o
 phone photo (`gate_conditions.shoot`); each capture is seeded by seed, document and condition.
 
 Prints, per condition: how often each code fires (the confusion), the share of images that
-get their own code (bad) or any code (good: false warnings), the measuring time per page,
-and, unless --no-ocr, the NIK exact rate of our full raster chain (`read_raster`, then the
-extractors; pages whose truth prints a NIK) so we know whether e.g. "blurry" photos really are
-unreadable. The WhatsApp condition is the NIK reference. Asserts nothing.
+get their own code (bad) or any code (good: false warnings), how close each condition came
+to the thresholds, the measuring time per page and, unless --no-ocr, the NIK exact rate of
+our full raster chain (`read_raster`, then the extractors; pages whose truth prints a NIK),
+so we know whether e.g. "blurry" photos really are unreadable. The WhatsApp condition is the
+NIK reference. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, apply, shoot
 from fixtures.generate import generate
 from pipeline.ocr import OcrOptions, OcrTimeout
 from pipeline.preprocess import to_gray
-from pipeline.quality import measure
+from pipeline.quality import (
+    BLUR_RATIO,
+    BLUR_WIDTH,
+    DARK_THRESHOLD,
+    GLARE_FADE,
+    Quality,
+    measure,
+)
 from pipeline.read import read_raster
 
 CODES = ("blurry", "too_dark", "glare", "cut_off", "too_small")
@@ -79,12 +87,15 @@ class Tally:
         self.nik: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self.seconds: list[float] = []
         self.timeouts: Counter[str] = Counter()
+        self.figures: dict[str, list[Quality]] = defaultdict(list)
 
     def add(self, row: str, image: Image.Image, truth: dict, ocr: bool) -> list[str]:
         gray = to_gray(pixels(image))
         start = time.perf_counter()
-        codes = measure(gray).codes()
+        quality = measure(gray)
         self.seconds.append(time.perf_counter() - start)
+        codes = quality.codes()
+        self.figures[row].append(quality)
         self.images[row] += 1
         self.fired[row].update(codes)
         self.silent[row] += not codes
@@ -125,6 +136,20 @@ def report(tally: Tally, good_rows: list[str], bad_rows: list[str], ocr: bool) -
         hits = sum(tally.fired[r][EXPECTED_CODE[r.rsplit(':', 1)[0]]] for r in rows)
         total = sum(tally.images[r] for r in rows)
         print(f"detection, {variant} variants: {hits}/{total} ({pct(hits, total).strip()})")
+    print("\nhow close to the thresholds (edge width px > "
+          f"{BLUR_WIDTH} and ratio > {BLUR_RATIO}: blurry; paper < {DARK_THRESHOLD}: too dark; "
+          f"glare > {GLARE_FADE}: glare)")
+    print(f"{'condition':<22}{'edge width max':>15}{'ratio max':>10}{'paper min':>10}"
+          f"{'glare max':>10}  {'edge width min':>15}{'glare min':>10}")
+    for row in good_rows + bad_rows:
+        qs = tally.figures[row]
+        if not qs:
+            continue
+        edge = [q.edge_width for q in qs]
+        glare = [q.glare for q in qs]
+        print(f"{row:<22}{max(edge):>15.2f}{max(q.blur_ratio for q in qs):>10.2f}"
+              f"{min(q.paper_brightness for q in qs):>10.0f}{max(glare):>10.2f}"
+              f"  {min(edge):>15.2f}{min(glare):>10.2f}")
     ms = np.array(tally.seconds) * 1000
     print(f"measure time per page: median {np.median(ms):.1f} ms, 95th percentile "
           f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms ({ms.size} pages)")

@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-osd tesseract-ocr-eng \
-	fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf
+	fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf \
+	chromium nodejs npm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_SEED ?= 4242
 BENCH_COUNT ?= 60
@@ -20,7 +21,9 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 60
 
 .PHONY: setup system demo test lint bench clean
 
-setup: system $(VENV)/.installed
+S3RVER := $(VENV)/s3rver/node_modules/.bin/s3rver
+
+setup: system $(VENV)/.installed $(S3RVER)
 
 system:
 	@missing=""; \
@@ -36,6 +39,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
+
+# s3rver (npm): the real S3 server process the storage integration tests talk to
+$(S3RVER): | $(VENV)/.installed
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/s3rver s3rver@3.7.1
 
 DEMO_DIR ?= out/demo
 

@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     state_url: str | None = Field(
         None, description="SQLAlchemy URL of the state database; unset: SQLite under --out"
     )
+    work_dir: Path = Field(
+        Path(".reaktivasi"), description="state database when the output is not a folder"
+    )
+    s3_endpoint: str | None = Field(None, description="host:port of the S3-compatible server")
+    s3_access_key: str = Field("", description="S3 access key")
+    s3_secret_key: SecretStr = Field(SecretStr(""), description="S3 secret key")
+    s3_secure: bool = Field(False, description="HTTPS to the S3 server")
     concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         description="files read in parallel (one single-threaded Tesseract each)",

@@ -7,6 +7,7 @@ wrong, so a batch never stops on one bad file (paperless-ngx's consumer does the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from models import DocType, Extraction, Field, Line, Notice, Word
 from models.extraction import FIELDS_BY_DOC_TYPE
 from pipeline.config import Settings
 from pipeline.errors import IngestError
-from pipeline.ingest import PageImage, load_document
+from pipeline.ingest import LoadedDocument, PageImage, load_bytes, load_document
 from pipeline.ocr import OcrOptions, OcrTimeout
 from pipeline.read import read_raster
 from pipeline.reread import reread_number_fields
@@ -148,8 +149,19 @@ def extract_document(
 
 def extract_file(path: Path, source: str, settings: Settings) -> list[Extraction]:
     """All documents in one file. Never raises for a bad file: it becomes a warning."""
+    return _extract_loaded(lambda: load_document(path, source, settings), source, settings)
+
+
+def extract_data(data: bytes, source: str, settings: Settings) -> list[Extraction]:
+    """All documents in one object's bytes (from storage); same promise as `extract_file`."""
+    return _extract_loaded(lambda: load_bytes(data, source, settings), source, settings)
+
+
+def _extract_loaded(
+    load: Callable[[], LoadedDocument], source: str, settings: Settings
+) -> list[Extraction]:
     try:
-        loaded = load_document(path, source, settings)
+        loaded = load()
     except IngestError as exc:
         log.warning("%s: %s (%s)", source, exc.message, exc.code)
         return [failed(source, Notice(code=exc.code, message=exc.message))]

@@ -99,7 +99,11 @@ def describe_unknown(head: bytes) -> str:
 
 def load_document(path: Path, source: str, settings: Settings) -> LoadedDocument:
     """Read, hash and decode one file. Raises an IngestError subclass with a plain message."""
-    size = path.stat().st_size
+    check_size(path.stat().st_size, settings)
+    return load_bytes(path.read_bytes(), source, settings)
+
+
+def check_size(size: int, settings: Settings) -> None:
     if size == 0:
         raise EmptyFile("the file is empty (0 bytes); please send it again")
     if size > settings.max_file_bytes:
@@ -107,7 +111,12 @@ def load_document(path: Path, source: str, settings: Settings) -> LoadedDocument
             f"the file is {size / 1e6:.0f} MB, above the limit of "
             f"{settings.max_file_bytes / 1e6:.0f} MB"
         )
-    data = path.read_bytes()
+
+
+def load_bytes(data: bytes, source: str, settings: Settings) -> LoadedDocument:
+    """Hash and decode one file's bytes (an object from storage, or a file read above)."""
+    size = len(data)
+    check_size(size, settings)
     media_type = sniff_media_type(data[:1024])
     if media_type is None:
         raise UnsupportedFormat(

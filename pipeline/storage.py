@@ -3,6 +3,9 @@
 Keys are the same everywhere: `inbox/<submission>/<file>` (written by others),
 `originals/<sha256>` (immutable copy, never deleted), `outbox/<submission>.json`,
 `exports/...`. A key never escapes the store: `..`, absolute paths and backslashes are refused.
+
+A *location* names a store and a prefix in one string, so flows take plain parameters:
+a folder (`out/demo/inbox`) or `s3://bucket/prefix/` (endpoint and keys from settings).
 """
 
 from __future__ import annotations
@@ -10,8 +13,12 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
 
 
 class UnsafeKey(ValueError):
@@ -30,6 +37,7 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def keys(self, prefix: str) -> list[str]: ...
+    def sizes(self, prefix: str) -> dict[str, int]: ...
 
 
 class LocalStorage:
@@ -59,14 +67,18 @@ class LocalStorage:
         return self._path(key).is_file()
 
     def keys(self, prefix: str) -> list[str]:
+        return sorted(self.sizes(prefix))
+
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """Key → size in bytes; the watcher compares two of these to see an upload finish."""
         base = self.root / check_key(prefix) if prefix else self.root
         if not base.exists():
-            return []
-        return sorted(
-            str(p.relative_to(self.root).as_posix())
+            return {}
+        return {
+            p.relative_to(self.root).as_posix(): p.stat().st_size
             for p in base.rglob("*")
             if p.is_file() and not p.name.startswith(".part-")
-        )
+        }
 
 
 class S3Storage:
@@ -111,7 +123,35 @@ class S3Storage:
         return True
 
     def keys(self, prefix: str) -> list[str]:
-        return sorted(
-            o.object_name
+        return sorted(self.sizes(prefix))
+
+    def sizes(self, prefix: str) -> dict[str, int]:
+        return {
+            o.object_name: o.size or 0
             for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            if o.object_name and not o.is_dir
+        }
+
+
+def open_location(location: str, settings: Settings) -> tuple[Storage, str]:
+    """(store, key prefix) for a folder or an `s3://bucket/prefix` location."""
+    if location.startswith("s3://"):
+        bucket, _, prefix = location.removeprefix("s3://").partition("/")
+        if not settings.s3_endpoint:
+            raise ValueError(f"{location}: set REAKTIVASI_S3_ENDPOINT (host:port) to use S3")
+        store = _s3_store(
+            settings.s3_endpoint,
+            settings.s3_access_key,
+            settings.s3_secret_key.get_secret_value(),
+            bucket,
+            settings.s3_secure,
         )
+        prefix = prefix.strip("/")
+        return store, f"{check_key(prefix)}/" if prefix else ""
+    return LocalStorage(Path(location)), ""
+
+
+@cache
+def _s3_store(endpoint: str, access: str, secret: str, bucket: str, secure: bool) -> S3Storage:
+    """One client per bucket per process: it keeps its connection pool."""
+    return S3Storage(endpoint, access, secret, bucket, secure)

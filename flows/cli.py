@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -74,29 +75,74 @@ def extract(
 
 @app.command()
 def process(
-    inbox: Annotated[Path, typer.Argument(help="folder whose sub-folders are submissions")],
-    deactivation: Annotated[Path, typer.Option(help="deactivation list, CSV or XLSX")],
-    out: Annotated[Path, typer.Option(help="output folder")] = Path("out"),
+    inbox: Annotated[
+        str, typer.Argument(help="folder or s3://bucket/inbox/ of submissions")
+    ],
+    deactivation: Annotated[
+        str, typer.Option(help="deactivation list, CSV or XLSX (file or s3://)")
+    ],
+    out: Annotated[str, typer.Option(help="output folder or s3://bucket/")] = "out",
     as_of: Annotated[str | None, typer.Option(help="today for the date rules, YYYY-MM-DD")] = None,
     policy: Annotated[Path | None, typer.Option(help="kabupaten policy YAML")] = None,
 ) -> None:
     """Decide every submission of INBOX; writes OUT/decisions.jsonl and the outputs."""
-    if not inbox.is_dir():
+    today = _check_locations(inbox, deactivation, as_of)
+    from flows.intake import intake
+
+    counts = intake(inbox, out, today, deactivation, policy)
+    print_decisions(out)
+    err.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+@app.command()
+def watch(
+    inbox: Annotated[str, typer.Argument(help="folder or s3://bucket/inbox/ to poll")],
+    deactivation: Annotated[
+        str, typer.Option(help="deactivation list, CSV or XLSX (file or s3://)")
+    ],
+    out: Annotated[str, typer.Option(help="output folder or s3://bucket/")] = "out",
+    interval: Annotated[float, typer.Option(help="seconds between polls")] = 30.0,
+    once: Annotated[
+        bool, typer.Option(help="poll once, then stop")
+    ] = False,
+    serve: Annotated[
+        bool, typer.Option(help="run as a Prefect deployment")
+    ] = False,
+    policy: Annotated[Path | None, typer.Option(help="kabupaten policy YAML")] = None,
+) -> None:
+    """Poll INBOX; decide every new or changed submission once its upload has finished."""
+    _check_locations(inbox, deactivation, None)
+    from flows.watch import watch_inbox
+
+    parameters = {
+        "inbox": inbox, "out": out, "deactivation": deactivation,
+        "settle_seconds": min(interval, 10.0), "policy_file": policy,
+    }  # fmt: skip
+    if serve:
+        watch_inbox.serve(name="watch-inbox", interval=interval, parameters=parameters)
+        return
+    while True:
+        counts = watch_inbox(**parameters)
+        if counts:
+            err.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+        if once:
+            return
+        time.sleep(interval)
+
+
+def _check_locations(inbox: str, deactivation: str, as_of: str | None) -> date:
+    """Plain errors for the mistakes people make on the command line; returns the date."""
+    if not inbox.startswith("s3://") and not Path(inbox).is_dir():
         err.print(f"[red]inbox {inbox} is not a folder[/red]")
         raise typer.Exit(2)
-    if not deactivation.is_file():
+    if not deactivation.startswith("s3://") and not Path(deactivation).is_file():
         err.print(f"[red]deactivation list {deactivation} not found[/red]")
         raise typer.Exit(2)
     try:
-        today = date.fromisoformat(as_of) if as_of else date.today()
+        return date.fromisoformat(as_of) if as_of else date.today()
     except ValueError:
         err.print(f"[red]--as-of must be YYYY-MM-DD, got {as_of!r}[/red]")
         raise typer.Exit(2) from None
-    from flows.intake import intake
-
-    counts = intake(inbox, deactivation, out, today, policy)
-    print_decisions(out)
-    err.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
 
 
 list_app = typer.Typer(help="The deactivation list (BNBA).")
@@ -126,9 +172,13 @@ def list_import(
         err.print(f"  row {row} (imported): {problem}")
 
 
-def print_decisions(out: Path) -> None:
+def print_decisions(out: str) -> None:
     """Counts by status and priority, for people."""
-    decisions = [json.loads(line) for line in (out / "decisions.jsonl").read_text().splitlines()]
+    from pipeline.storage import open_location
+
+    store, prefix = open_location(out, get_settings())
+    text = store.get(f"{prefix}decisions.jsonl").decode("utf-8")
+    decisions = [json.loads(line) for line in text.splitlines()]
     table = Table(title=f"{len(decisions)} submissions")
     table.add_column("status")
     table.add_column("urgent", justify="right")

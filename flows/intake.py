@@ -1,72 +1,100 @@
 """The `intake` flow: an inbox of submissions → documents read in parallel → decide → route.
 
-Wiring only: every rule lives in `pipeline`. Reading a file is a task with retries (a storage
-hiccup is retried, a bad file is not an error: it becomes a warning). Nothing is read twice:
-extractions are kept by content hash in the state database, so a rerun after a crash picks up
-where the last run stopped.
+Wiring only: every rule lives in `pipeline`. Reading a submission is a task with retries (a
+storage hiccup is retried, a bad file is not an error: it becomes a warning). Nothing is read
+twice: extractions are kept by content hash + pipeline version in the state database, so a
+rerun after a crash picks up where the last run stopped. Inbox and output are locations — a
+folder or `s3://bucket/prefix` — so the same flow serves a scanner folder and a bucket.
 """
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
+from sqlalchemy import Engine
 
 from extractors.nik import mask_nik
 from models import Submission
-from pipeline.config import get_settings
+from pipeline.config import Settings, get_settings
 from pipeline.deactivation_list import candidates, import_list, lookup
 from pipeline.decide import decide
 from pipeline.policy import load_policy
 from pipeline.route import route
 from pipeline.state import engine_for
-from pipeline.storage import LocalStorage
-from pipeline.submissions import assemble, list_submissions, read_file
+from pipeline.storage import open_location
+from pipeline.submissions import InboxSubmission, assemble, list_submissions, read_file
 
 
-@task(name="read-submission", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def read_submission_task(
-    submission_id: str, files: list[Path], inbox: Path, out: Path
-) -> Submission:
+@task(name="read-submission", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
+def read_submission_task(found: InboxSubmission, inbox: str, out: str) -> Submission:
     """One task per submission: Prefect's per-task bookkeeping stays small beside OCR."""
     settings = get_settings()
-    engine, storage = engine_for(_state_url(out)), LocalStorage(out)
+    inbox_store, prefix = open_location(inbox, settings)
+    out_store, _ = open_location(out, settings)
+    engine = engine_for(state_url(out, settings))
     read = [
-        read_file(path, str(path.relative_to(inbox)), settings, engine, storage) for path in files
+        read_file(inbox_store, key, key[len(prefix) :], settings, engine, out_store)
+        for key in found.keys
     ]
-    return assemble(submission_id, read)
+    return assemble(found.id, read)
 
 
-def _state_url(out: Path) -> str:
-    settings = get_settings()
-    return settings.state_url or f"sqlite:///{(out / 'state.sqlite').resolve()}"
+def state_url(out: str, settings: Settings) -> str:
+    """The state database: the setting, else SQLite beside a folder output or in work_dir."""
+    if settings.state_url:
+        return settings.state_url
+    folder = settings.work_dir if out.startswith("s3://") else Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(folder / 'state.sqlite').resolve()}"
 
 
-@flow(name="intake", task_runner=ThreadPoolTaskRunner(max_workers=get_settings().concurrency))
-def intake(
-    inbox: Path,
-    deactivation: Path,
-    out: Path,
-    as_of: date,
-    policy_file: Path | None = None,
-) -> dict[str, int]:
-    """Decide every submission of `inbox`; write decisions and their outputs under `out`."""
+@task(name="import-list", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def import_list_task(deactivation: str, engine: Engine) -> None:
+    """Replace the deactivation list from a file or an S3 object."""
     logger = get_run_logger()
-    out.mkdir(parents=True, exist_ok=True)
-    engine = engine_for(_state_url(out))
-    report = import_list(deactivation, engine)
+    if deactivation.startswith("s3://"):
+        store, key = open_location(deactivation, get_settings())
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / PurePosixPath(key.rstrip("/")).name
+            path.write_bytes(store.get(key.rstrip("/")))
+            report = import_list(path, engine)
+    else:
+        report = import_list(Path(deactivation), engine)
     logger.info(
         "deactivation list: %d rows imported, %d rejected", report.imported, len(report.rejected)
     )
     for row, problem in report.rejected[:20]:
         logger.warning("list row %d rejected: %s", row, problem)
+
+
+@flow(name="intake", task_runner=ThreadPoolTaskRunner(max_workers=get_settings().concurrency))
+def intake(
+    inbox: str,
+    out: str,
+    as_of: date,
+    deactivation: str | None = None,
+    policy_file: Path | None = None,
+    only: list[str] | None = None,
+) -> dict[str, int]:
+    """Decide the submissions of `inbox` (all, or those named in `only`); outputs go to `out`.
+
+    Without `deactivation` the list already in the state database is used.
+    """
+    logger = get_run_logger()
+    settings = get_settings()
+    engine = engine_for(state_url(out, settings))
+    if deactivation:
+        import_list_task(deactivation, engine)
     policy = load_policy(policy_file)
-    found = list_submissions(inbox)
-    futures = [read_submission_task.submit(sub_id, files, inbox, out) for sub_id, files in found]
-    submissions: dict[str, Submission] = {f.result().id: f.result() for f in futures}
+    inbox_store, prefix = open_location(inbox, settings)
+    found = [s for s in list_submissions(inbox_store, prefix) if only is None or s.id in only]
+    futures = [read_submission_task.submit(s, inbox, out) for s in found]
+    submissions = {s.id: f.result() for s, f in zip(found, futures, strict=True)}
     decisions = [
         decide(
             s,
@@ -85,4 +113,6 @@ def intake(
             ",".join(r.code.value for r in d.reasons) or "-",
             mask_nik(d.nik) if d.nik else "none",
         )
-    return route(decisions, submissions, LocalStorage(out), engine)
+    out_store, _ = open_location(out, settings)
+    fingerprints = {s.id: s.fingerprint for s in found}
+    return route(decisions, submissions, out_store, engine, fingerprints)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -63,4 +64,14 @@ decision = Table(
     Column("record", JSON, doc="the Decision with its evidence"),
     Column("documents", JSON, doc="sha256 of every document the decision used"),
     Column("decided_at", DateTime),
+    Column("fingerprint", String(64), doc="the inbox files (key, size) the decision saw"),
+    Column("published", Boolean, default=False, doc="its outbox reply has been written"),
+)
+
+marker = Table(
+    "marker",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text),
+    Column("updated_at", DateTime),
 )

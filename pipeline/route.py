@@ -8,12 +8,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete, insert, select, update
 
 from models import Decision, Extraction, Status, Submission
 from models.tables import decision as decision_table
 from pipeline.decide import file_messages, photo_messages
 from pipeline.storage import Storage
+from pipeline.submissions import stored_submission
 
 WORKLIST_COLUMNS = (
     "PRIORITAS", "KATEGORI", "NIK", "NAMA", "TGL_LAHIR", "NO_KK", "DESA", "KECAMATAN",
@@ -83,36 +84,28 @@ def route(
     submissions: dict[str, Submission],
     storage: Storage,
     engine: Engine,
+    fingerprints: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    """Write every output of a batch; returns counts by status."""
-    ordered = sorted(decisions, key=lambda d: d.submission)
-    lines = "".join(json.dumps(d.to_contract(), ensure_ascii=False) + "\n" for d in ordered)
-    storage.put("decisions.jsonl", lines.encode("utf-8"))
+    """Record a batch of decisions, then publish every output; returns the batch's counts."""
+    record(decisions, submissions, engine, fingerprints or {})
+    publish(engine, storage)
+    counts: dict[str, int] = {}
+    for d in decisions:
+        counts[d.status.value] = counts.get(d.status.value, 0) + 1
+    return counts
 
-    for d in ordered:
-        if d.status is Status.needs_correction:
-            reply = {
-                "submission": d.submission,
-                "status": d.status.value,
-                "reasons": [r.model_dump(mode="json") for r in d.reasons],
-                "photo_problems": d.photo_problems,
-                "unreadable_files": [list(f) for f in d.unreadable_files],
-                "reply": reply_text(d),
-            }
-            storage.put(
-                f"outbox/{d.submission}.json",
-                json.dumps(reply, ensure_ascii=False, indent=2).encode("utf-8"),
-            )
 
-    ready = [d for d in ordered if d.status is Status.ready]
-    ready.sort(key=lambda d: (d.priority.value != "urgent", d.submission))
-    rows = [worklist_row(d, submissions[d.submission]) for d in ready]
-    storage.put("exports/worklist.csv", _csv(rows))
-    storage.put("exports/worklist.xlsx", _xlsx(rows))
-
+def record(
+    decisions: list[Decision],
+    submissions: dict[str, Submission],
+    engine: Engine,
+    fingerprints: dict[str, str],
+) -> None:
+    """One row per submission, replaced in one transaction: a crash leaves the old rows or
+    the new ones, never a submission decided twice."""
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        for d in ordered:
+        for d in sorted(decisions, key=lambda d: d.submission):
             connection.execute(
                 delete(decision_table).where(decision_table.c.submission == d.submission)
             )
@@ -127,12 +120,58 @@ def route(
                     "documents": sorted({e.sha256 for e in submissions[d.submission].documents
                                          if e.sha256}),
                     "decided_at": now,
+                    "fingerprint": fingerprints.get(d.submission),
+                    "published": False,
                 }],
             )  # fmt: skip
-    counts: dict[str, int] = {}
-    for d in ordered:
-        counts[d.status.value] = counts.get(d.status.value, 0) + 1
-    return counts
+
+
+def publish(engine: Engine, storage: Storage) -> None:
+    """Write the outputs from the decision table: idempotent, so a rerun after a crash or a
+    storage outage finishes what was left. A reply is marked published only once written."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                decision_table.c.submission,
+                decision_table.c.record,
+                decision_table.c.documents,
+                decision_table.c.published,
+            ).order_by(decision_table.c.submission)
+        ).all()
+    decisions = [(Decision.model_validate(r.record), r.documents, r.published) for r in rows]
+    unpublished = [d for d, _, published in decisions if not published]
+    for d in unpublished:
+        if d.status is Status.needs_correction:
+            storage.put(f"outbox/{d.submission}.json", _reply_json(d))
+    with engine.begin() as connection:
+        for start in range(0, len(unpublished), 500):
+            names = [d.submission for d in unpublished[start : start + 500]]
+            connection.execute(
+                update(decision_table)
+                .where(decision_table.c.submission.in_(names))
+                .values(published=True)
+            )
+    lines = "".join(json.dumps(d.to_contract(), ensure_ascii=False) + "\n" for d, _, _ in decisions)
+    storage.put("decisions.jsonl", lines.encode("utf-8"))
+    ready = [(d, docs) for d, docs, _ in decisions if d.status is Status.ready]
+    ready.sort(key=lambda pair: (pair[0].priority.value != "urgent", pair[0].submission))
+    rows_out = [
+        worklist_row(d, stored_submission(engine, d.submission, docs or [])) for d, docs in ready
+    ]
+    storage.put("exports/worklist.csv", _csv(rows_out))
+    storage.put("exports/worklist.xlsx", _xlsx(rows_out))
+
+
+def _reply_json(d: Decision) -> bytes:
+    reply = {
+        "submission": d.submission,
+        "status": d.status.value,
+        "reasons": [r.model_dump(mode="json") for r in d.reasons],
+        "photo_problems": d.photo_problems,
+        "unreadable_files": [list(f) for f in d.unreadable_files],
+        "reply": reply_text(d),
+    }
+    return json.dumps(reply, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _csv(rows: list[dict[str, str]]) -> bytes:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,26 +20,46 @@ from models import Extraction, Submission
 from models.tables import document
 from pipeline.batch import SKIPPED_SUFFIXES
 from pipeline.config import Settings
-from pipeline.extract import extract_file
+from pipeline.extract import extract_data
 from pipeline.storage import Storage
 
 PIPELINE_VERSION = "2026.11.1"
 log = logging.getLogger(__name__)
 
 
-def list_submissions(inbox: Path) -> list[tuple[str, list[Path]]]:
-    """(submission id, its files) for every immediate sub-folder of `inbox`, sorted."""
-    found = []
-    for folder in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        files = sorted(
-            p
-            for p in folder.rglob("*")
-            if p.is_file()
-            and not p.name.startswith(".")
-            and p.suffix.lower() not in SKIPPED_SUFFIXES
+@dataclass(frozen=True)
+class InboxSubmission:
+    """One submission as listed: its object keys and a fingerprint of (key, size) pairs.
+
+    The fingerprint changes when a file is added or replaced, so a citizen who sends the
+    missing document later gets a fresh decision.
+    """
+
+    id: str
+    keys: tuple[str, ...]
+    fingerprint: str
+
+
+def list_submissions(store: Storage, prefix: str = "") -> list[InboxSubmission]:
+    """Every `<prefix><submission>/...` group of documents, sorted by submission id."""
+    grouped: dict[str, dict[str, int]] = {}
+    for key, size in store.sizes(prefix).items():
+        parts = PurePosixPath(key[len(prefix) :]).parts
+        if len(parts) < 2 or any(part.startswith(".") for part in parts):
+            continue
+        if PurePosixPath(key).suffix.lower() in SKIPPED_SUFFIXES:
+            continue
+        grouped.setdefault(parts[0], {})[key] = size
+    return [
+        InboxSubmission(
+            id=sub_id,
+            keys=tuple(sorted(files)),
+            fingerprint=hashlib.sha256(
+                "".join(f"{k}\0{files[k]}\n" for k in sorted(files)).encode()
+            ).hexdigest(),
         )
-        found.append((folder.name, files))
-    return found
+        for sub_id, files in sorted(grouped.items())
+    ]
 
 
 def cached_extractions(engine: Engine, sha256: str) -> list[Extraction] | None:
@@ -68,20 +89,30 @@ def store_extractions(engine: Engine, sha256: str, extractions: list[Extraction]
 
 
 def read_file(
-    path: Path, source: str, settings: Settings, engine: Engine, storage: Storage
+    inbox: Storage, key: str, source: str, settings: Settings, engine: Engine, out: Storage
 ) -> tuple[str, list[Extraction]]:
     """Keep the original, then extract — or reuse the stored extraction of the same bytes."""
-    data = path.read_bytes()
+    data = inbox.get(key)
     sha256 = hashlib.sha256(data).hexdigest()
-    key = f"originals/{sha256}"
-    if not storage.exists(key):
-        storage.put(key, data)
+    original = f"originals/{sha256}"
+    if not out.exists(original):
+        out.put(original, data)
     cached = cached_extractions(engine, sha256)
     if cached is not None:
         return sha256, [e.model_copy(update={"source": source}) for e in cached]
-    extractions = extract_file(path, source, settings)
+    log.info("reading %s (%s…)", source, sha256[:12])
+    extractions = extract_data(data, source, settings)
     store_extractions(engine, sha256, extractions)
+    log.info("read %s…", sha256[:12])
     return sha256, extractions
+
+
+def stored_submission(engine: Engine, submission_id: str, sha256s: list[str]) -> Submission:
+    """A decided submission rebuilt from its stored extractions (for exports and review)."""
+    submission = Submission(id=submission_id)
+    for sha256 in sha256s:
+        submission.documents.extend(cached_extractions(engine, sha256) or [])
+    return submission
 
 
 def assemble(submission_id: str, read: list[tuple[str, list[Extraction]]]) -> Submission:

@@ -72,6 +72,9 @@ def read_page(page: PageImage, settings: Settings) -> ReadPage:
             page.page.rotation = (page.page.rotation + raster.rotation) % 360
             page.page.width, page.page.height = image.shape[1], image.shape[0]
             page.page.dpi = raster.dpi
+            if raster.classification is not None:  # read_raster already classified the page
+                lines, c = raster.lines, raster.classification
+                return ReadPage(page.page.number, image, words, lines, c, notices)
     lines = group_lines(words)
     return ReadPage(page.page.number, image, words, lines, classify(lines), notices)
 

@@ -78,13 +78,18 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     """
     if image.ndim == 2:
         return image
-    saturation = cv2.cvtColor(image, cv2.COLOR_RGB2HSV)[:, :, 1]
+    # Whether a page is colour is judged on every fourth pixel each way (16x less work).
+    sample = np.ascontiguousarray(image[::4, ::4])
+    saturation = cv2.cvtColor(sample, cv2.COLOR_RGB2HSV)[:, :, 1]
     if (
         float(saturation.mean()) < COLOUR_SATURATION
         and float(np.percentile(saturation, 99)) < 4 * COLOUR_SATURATION
     ):
         return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    return image.max(axis=2)
+    # OpenCV's per-channel max: numpy's `max(axis=2)` is some 20x slower on a camera file.
+    image = np.ascontiguousarray(image)
+    channels = [cv2.extractChannel(image, i) for i in range(3)]
+    return cv2.max(cv2.max(channels[0], channels[1]), channels[2])
 
 
 # --- photos: find the page, undo perspective, upright, deskew, scale -----------------------
@@ -303,10 +308,10 @@ def remove_specks(gray: np.ndarray, min_specks: int = 300) -> tuple[np.ndarray, 
     height = _letter_height(stats)
     if height is None:
         return gray, None
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    small = np.flatnonzero(areas <= max(1, int(height**2 / 80))) + 1
-    if small.size < min_specks:
+    dust = stats[:, cv2.CC_STAT_AREA] <= max(1, int(height**2 / 80))
+    dust[0] = False  # label 0 is the paper
+    if dust.sum() < min_specks:
         return gray, height
     cleaned = gray.copy()
-    cleaned[np.isin(labels, small)] = 255
+    cleaned[dust[labels]] = 255  # a lookup per pixel: far cheaper than np.isin
     return cleaned, height

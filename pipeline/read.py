@@ -13,15 +13,16 @@ screen shows.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from extractors.classify import classify
+from extractors.classify import Classification, classify
 from extractors.lines import group_lines
-from models import DocType, Notice, Word
+from models import DocType, Line, Notice, Word
 from pipeline.ocr import OcrOptions, detect_orientation, ocr_image
 from pipeline.preprocess import (
     find_page_quad,
@@ -52,20 +53,36 @@ class RasterRead:
     scale: float = 1.0
     warped: bool = False
     notices: list[Notice] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    classification: Classification | None = None  # of `lines`; the caller need not redo it
+    ocr_seconds: float = 0.0  # Tesseract recognition; the rest of the call is preparation
+    total_seconds: float = 0.0
 
 
 def _half(gray: np.ndarray) -> np.ndarray:
     return cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
 
 
-def _looks_unreadable(words: list[Word]) -> bool:
+@dataclass
+class _Reading:
+    words: list[Word]
+    lines: list[Line]
+    classification: Classification
+
+
+def _reading(words: list[Word]) -> _Reading:
+    lines = group_lines(words)
+    return _Reading(words, lines, classify(lines))
+
+
+def _looks_unreadable(reading: _Reading) -> bool:
     """Few or unsure words, or no document type recognised: maybe read upside down."""
-    real = [w for w in words if len(w.text) >= 3 and any(c.isalnum() for c in w.text)]
+    real = [w for w in reading.words if len(w.text) >= 3 and any(c.isalnum() for c in w.text)]
     if len(real) < 8:
         return True
     if sum(w.confidence for w in real) / len(real) < GARBAGE_CONFIDENCE:
         return True
-    return classify(group_lines(words)).doc_type is DocType.unknown
+    return reading.classification.doc_type is DocType.unknown
 
 
 def read_raster(
@@ -76,8 +93,9 @@ def read_raster(
     cache_dir: Path | None = None,
 ) -> RasterRead:
     """Prepare one raster page and read it. Raises OcrTimeout like `ocr_image`."""
-    notices = measure(to_gray(image)).notices()
+    started = time.perf_counter()
     gray = to_gray(image)
+    notices = measure(gray).notices()
     result = RasterRead(image=gray, words=[], dpi=dpi, notices=notices)
 
     quad = find_page_quad(gray)
@@ -100,10 +118,14 @@ def read_raster(
     result.dpi = round(dpi * result.scale)
 
     def ocr(img: np.ndarray) -> list[Word]:
-        return ocr_image(img, _with_dpi(options, result.dpi), page, cache_dir)
+        begun = time.perf_counter()
+        try:
+            return ocr_image(img, _with_dpi(options, result.dpi), page, cache_dir)
+        finally:
+            result.ocr_seconds += time.perf_counter() - begun
 
-    words = ocr(gray)
-    if _looks_unreadable(words):
+    reading = _reading(ocr(gray))
+    if _looks_unreadable(reading):
         # Upside down, or turned the wrong way after the side test: OSD says which; when it
         # is unsure the half turn is simply tried. The better reading is kept.
         orientation = detect_orientation(_half(gray))
@@ -111,11 +133,13 @@ def read_raster(
         turn = orientation.rotate if sure else 180
         if turn:
             turned = rotate_quarter(gray, turn)
-            again = ocr(turned)
-            if _score(again) > _score(words):
-                gray, words = turned, again
+            again = _reading(ocr(turned))
+            if _score(again) > _score(reading):
+                gray, reading = turned, again
                 result.rotation = (result.rotation + turn) % 360
-    result.image, result.words = gray, words
+    result.image, result.words = gray, reading.words
+    result.lines, result.classification = reading.lines, reading.classification
+    result.total_seconds = time.perf_counter() - started
     return result
 
 
@@ -123,8 +147,8 @@ def _with_dpi(options: OcrOptions, dpi: int) -> OcrOptions:
     return replace(options, dpi=dpi)
 
 
-def _score(words: list[Word]) -> tuple[float, float]:
+def _score(reading: _Reading) -> tuple[float, float]:
     """Which of two readings of a page is right: the one that looks like a known document,
     then the one with more confident words."""
-    c = classify(group_lines(words))
-    return max(c.scores.values(), default=0.0), sum(w.confidence for w in words if len(w.text) >= 3)
+    scores = reading.classification.scores.values()
+    return max(scores, default=0.0), sum(w.confidence for w in reading.words if len(w.text) >= 3)

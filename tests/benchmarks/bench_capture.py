@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import sys
+import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -23,9 +24,11 @@ from pathlib import Path
 
 from PIL import Image
 
+import pipeline.extract
 from extractors.classify import classify
 from extractors.doc_types import extract_fields
 from extractors.lines import group_lines
+from extractors.nik import mask_nik
 from fixtures.capture import CONDITIONS
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
@@ -69,20 +72,72 @@ def bare_fields(path: Path, settings: Settings) -> tuple[str, dict[str, str | No
     return doc_type.value, {k: f.value for k, f in fields.items()}
 
 
+KEYED = ("nik", "register_number")  # fields with their own column; the rest is "all_fields"
+
+
 def score(pairs: list[tuple[dict, str, dict]]) -> dict[str, tuple[int, int]]:
-    """(right, total) for doc type, NIK (where printed), and every truth field."""
+    """(right, total) for doc type, NIK and register number (where printed), and every
+    truth field."""
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for truth, doc_type, fields in pairs:
         tally["doc_type"][0] += doc_type == truth["doc_type"]
         tally["doc_type"][1] += 1
         for name, expected in truth["fields"].items():
             got = fields.get(name) if doc_type == truth["doc_type"] else None
-            key = "nik" if name == "nik" else "all_fields"
-            if name == "nik" and expected is None:
-                continue
-            tally[key][0] += got == expected
-            tally[key][1] += 1
+            keys = [name] if name in KEYED else []
+            if not (name in KEYED and expected is None):
+                keys.append("all_fields")
+            for key in keys:
+                tally[key][0] += got == expected
+                tally[key][1] += 1
     return {k: (v[0], v[1]) for k, v in tally.items()}
+
+
+def misses(path: Path, truth: dict, doc_type: str, fields: dict) -> dict | None:
+    """What one reading got wrong, NIK-shaped values masked: for looking at the images."""
+    wrong = {}
+    for name, expected in truth["fields"].items():
+        got = fields.get(name) if doc_type == truth["doc_type"] else None
+        if got != expected:
+            wrong[name] = [_masked(expected), _masked(got)]
+    if doc_type != truth["doc_type"]:
+        wrong["doc_type"] = [truth["doc_type"], doc_type]
+    return {"file": str(path), "wrong": wrong} if wrong else None
+
+
+def _masked(value: object) -> object:
+    if isinstance(value, str) and value.isdigit() and len(value) == 16:
+        return mask_nik(value)
+    return value
+
+
+class Timings:
+    """Preparation vs recognition seconds of every raster page our pipeline reads, taken
+    from `read_raster`'s own account (wall clock, so noisy on a busy machine)."""
+
+    def __init__(self) -> None:
+        self.ocr = 0.0
+        self.total = 0.0
+        self._lock = threading.Lock()
+        self._read_raster = pipeline.extract.read_raster
+
+    def __enter__(self) -> Timings:
+        def timed(*args, **kwargs):
+            result = self._read_raster(*args, **kwargs)
+            with self._lock:
+                self.ocr += result.ocr_seconds
+                self.total += result.total_seconds
+            return result
+
+        pipeline.extract.read_raster = timed
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pipeline.extract.read_raster = self._read_raster
+
+    @property
+    def ratio(self) -> float:
+        return (self.total - self.ocr) / self.ocr if self.ocr else 0.0
 
 
 def pct(cell: tuple[int, int]) -> str:
@@ -96,6 +151,10 @@ def main() -> int:
     parser.add_argument("--count-per-type", type=int, default=10)
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--conditions", nargs="*", default=list(CONDITIONS))
+    parser.add_argument(
+        "--failures", action="store_true", help="write <set>/<condition>/failures.jsonl"
+    )
+    parser.add_argument("--no-bare", action="store_true", help="skip bare Tesseract")
     args = parser.parse_args()
     settings = Settings()
     root = args.out / f"capture-{args.seed}-{args.count_per_type}"
@@ -103,28 +162,40 @@ def main() -> int:
     if not any(clean.glob("*.truth.json")):
         generate(args.seed, clean, dict.fromkeys(DOC_TYPES, args.count_per_type), {"png": 1})
     print(f"set: {root}; workers={settings.concurrency}; conditions: {args.conditions}")
-    print(f"\n{'condition':<20} {'reader':<6} {'doc type':>18} {'NIK exact':>18} "
-          f"{'all fields':>20} {'pages/min':>10}")
+    print(
+        f"\n{'condition':<20} {'reader':<6} {'doc type':>18} {'NIK exact':>18} "
+        f"{'register':>16} {'all fields':>20} {'pages/min':>10} {'prep/OCR':>9}"
+    )
     for condition in args.conditions:
         items = capture_set(clean, condition, root / condition)
         start = time.perf_counter()
+        with Timings() as timings:
+            extracted = list(extract_many([(p, str(p)) for p, _ in items], settings))
         ours = [
             (truth, e[0].doc_type.value, {k: f.value for k, f in e[0].fields.items()})
-            for (path, truth), e in zip(
-                items, extract_many([(p, str(p)) for p, _ in items], settings), strict=True
-            )
+            for (_, truth), e in zip(items, extracted, strict=True)
         ]
         ours_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        with ThreadPoolExecutor(settings.concurrency) as pool:
-            bare = list(pool.map(lambda item: bare_fields(item[0], settings), items))
-        bare_seconds = time.perf_counter() - start
-        bare_pairs = [(truth, d, f) for (_, truth), (d, f) in zip(items, bare, strict=True)]
-        for reader, pairs, seconds in (("ours", ours, ours_seconds),
-                                       ("bare", bare_pairs, bare_seconds)):
+        runs = [("ours", ours, ours_seconds, f"{timings.ratio:9.1%}")]
+        if args.failures:
+            with (root / condition / "failures.jsonl").open("w") as out:
+                for (path, _), (truth, doc_type, fields) in zip(items, ours, strict=True):
+                    if (miss := misses(path, truth, doc_type, fields)) is not None:
+                        out.write(json.dumps(miss) + "\n")
+        if not args.no_bare:
+            start = time.perf_counter()
+            with ThreadPoolExecutor(settings.concurrency) as pool:
+                bare = list(pool.map(lambda item: bare_fields(item[0], settings), items))
+            bare_seconds = time.perf_counter() - start
+            bare_pairs = [(truth, d, f) for (_, truth), (d, f) in zip(items, bare, strict=True)]
+            runs.append(("bare", bare_pairs, bare_seconds, ""))
+        for reader, pairs, seconds, ratio in runs:
             s = score(pairs)
-            print(f"{condition:<20} {reader:<6} {pct(s['doc_type']):>18} {pct(s['nik']):>18} "
-                  f"{pct(s['all_fields']):>20} {len(items) / seconds * 60:>10.1f}")
+            print(
+                f"{condition:<20} {reader:<6} {pct(s['doc_type']):>18} {pct(s['nik']):>18} "
+                f"{pct(s.get('register_number', (0, 0))):>16} {pct(s['all_fields']):>20} "
+                f"{len(items) / seconds * 60:>10.1f} {ratio:>9}"
+            )
         sys.stdout.flush()
     return 0
 

@@ -220,5 +220,9 @@ def _bracket(value: str | None) -> str | None:
     return f"({value})" if value else None
 
 
+app.add_typer(__import__("review.cli", fromlist=["_"]).review_app, name="review")
+app.add_typer(__import__("review.cli", fromlist=["_"]).users_app, name="users")
+
+
 if __name__ == "__main__":
     app()

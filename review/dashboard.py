@@ -1,0 +1,62 @@
+"""The operator's dashboard: counts by status, priority and kecamatan, and per day received."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+
+from models.tables import decision
+from review.queue import PRIORITIES, STATUSES
+from review.tables import cases
+
+
+@dataclass
+class Dashboard:
+    by_status: dict[str, int]
+    by_priority: dict[str, int]
+    by_district: list[tuple[str, dict[str, int], int]]  # (kecamatan, per status, total)
+    by_day: list[tuple[str, dict[str, int], int]]  # (YYYY-MM-DD received, per status, total)
+    total: int
+
+
+def load_dashboard(engine: Engine, days: int = 30) -> Dashboard:
+    joined = decision.outerjoin(cases, cases.c.submission == decision.c.submission)
+    day = func.date(cases.c.received_at)
+    with engine.connect() as connection:
+        by_status = dict(
+            connection.execute(
+                select(decision.c.status, func.count()).group_by(decision.c.status)
+            ).all()
+        )
+        by_priority = dict(
+            connection.execute(
+                select(decision.c.priority, func.count()).group_by(decision.c.priority)
+            ).all()
+        )
+        district_rows = connection.execute(
+            select(cases.c.district, decision.c.status, func.count())
+            .select_from(joined)
+            .group_by(cases.c.district, decision.c.status)
+        ).all()
+        day_rows = connection.execute(
+            select(day, decision.c.status, func.count())
+            .select_from(joined)
+            .where(cases.c.received_at.is_not(None))
+            .group_by(day, decision.c.status)
+        ).all()
+    return Dashboard(
+        by_status={s: by_status.get(s, 0) for s in STATUSES},
+        by_priority={p: by_priority.get(p, 0) for p in PRIORITIES},
+        by_district=_table(district_rows, "(tidak diketahui)"),
+        by_day=sorted(_table(day_rows, "-"), reverse=True)[:days],
+        total=sum(by_status.values()),
+    )
+
+
+def _table(rows, unknown: str) -> list[tuple[str, dict[str, int], int]]:
+    table: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    for key, status, count in rows:
+        table[str(key) if key else unknown][status] = count
+    return [(key, counts, sum(counts.values())) for key, counts in sorted(table.items())]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from datetime import date
@@ -27,6 +28,8 @@ PROGRESS_THRESHOLD = 3
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    if verbose:  # Prefect is imported later, inside the commands that run flows
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         stream=sys.stderr,
@@ -75,9 +78,7 @@ def extract(
 
 @app.command()
 def process(
-    inbox: Annotated[
-        str, typer.Argument(help="folder or s3://bucket/inbox/ of submissions")
-    ],
+    inbox: Annotated[str, typer.Argument(help="folder or s3://bucket/inbox/ of submissions")],
     deactivation: Annotated[
         str, typer.Option(help="deactivation list, CSV or XLSX (file or s3://)")
     ],
@@ -102,29 +103,27 @@ def watch(
     ],
     out: Annotated[str, typer.Option(help="output folder or s3://bucket/")] = "out",
     interval: Annotated[float, typer.Option(help="seconds between polls")] = 30.0,
-    once: Annotated[
-        bool, typer.Option(help="poll once, then stop")
-    ] = False,
-    serve: Annotated[
-        bool, typer.Option(help="run as a Prefect deployment")
-    ] = False,
+    once: Annotated[bool, typer.Option(help="poll once, then stop")] = False,
+    serve: Annotated[bool, typer.Option(help="run as a Prefect deployment")] = False,
     policy: Annotated[Path | None, typer.Option(help="kabupaten policy YAML")] = None,
+    as_of: Annotated[str | None, typer.Option(help="fixed date for the rules (tests)")] = None,
 ) -> None:
     """Poll INBOX; decide every new or changed submission once its upload has finished."""
-    _check_locations(inbox, deactivation, None)
+    checked = _check_locations(inbox, deactivation, as_of)
+    today = checked if as_of else None  # a watcher's "today" moves on
     from flows.watch import watch_inbox
 
     parameters = {
         "inbox": inbox, "out": out, "deactivation": deactivation,
-        "settle_seconds": min(interval, 10.0), "policy_file": policy,
+        "settle_seconds": min(interval, 10.0), "policy_file": policy, "as_of": today,
     }  # fmt: skip
     if serve:
         watch_inbox.serve(name="watch-inbox", interval=interval, parameters=parameters)
         return
     while True:
         counts = watch_inbox(**parameters)
-        if counts:
-            err.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+        details = "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        err.print(f"{sum(counts.values())} submissions decided  {details}".rstrip())
         if once:
             return
         time.sleep(interval)

@@ -1,0 +1,63 @@
+"""Recording and publishing decisions: idempotent, and nothing marked done unwritten."""
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models import Decision, Reason, ReasonCode, Status, Submission
+from models.tables import decision as decision_table
+from pipeline.route import publish, record, route
+from pipeline.state import engine_for
+from pipeline.storage import LocalStorage
+
+
+def decisions() -> list[Decision]:
+    missing = Reason(code=ReasonCode.missing_sktm, message="SKTM belum dilampirkan.")
+    return [
+        Decision(submission="wa-1", status=Status.needs_correction, reasons=[missing]),
+        Decision(submission="wa-2", status=Status.ready, nik="6101014507890003"),
+    ]
+
+
+def submissions() -> dict[str, Submission]:
+    return {"wa-1": Submission(id="wa-1"), "wa-2": Submission(id="wa-2")}
+
+
+class Outage(LocalStorage):
+    """A store whose writes fail, like an S3 server that went away."""
+
+    def put(self, key: str, data: bytes) -> None:
+        raise ConnectionError("storage unreachable")
+
+
+def test_route_twice_keeps_one_decision_per_submission(tmp_path: Path):
+    engine = engine_for(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    store = LocalStorage(tmp_path / "out")
+    for _ in range(2):
+        counts = route(decisions(), submissions(), store, engine, {"wa-1": "f1"})
+    assert counts == {"needs_correction": 1, "ready": 1}
+    with engine.connect() as connection:
+        rows = connection.execute(select(decision_table.c.submission)).scalars().all()
+    assert sorted(rows) == ["wa-1", "wa-2"]
+    lines = (tmp_path / "out" / "decisions.jsonl").read_text().splitlines()
+    assert [json.loads(line)["submission"] for line in lines] == ["wa-1", "wa-2"]
+    reply = json.loads((tmp_path / "out" / "outbox" / "wa-1.json").read_text())
+    assert "SKTM belum dilampirkan." in reply["reply"]
+    worklist = (tmp_path / "out" / "exports" / "worklist.csv").read_text(encoding="utf-8-sig")
+    assert worklist.splitlines()[1].startswith("regular,,6101014507890003")
+
+
+def test_outage_leaves_replies_unpublished_until_written(tmp_path: Path):
+    engine = engine_for(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    record(decisions(), submissions(), engine, {})
+    with pytest.raises(ConnectionError):
+        publish(engine, Outage(tmp_path / "out"))
+    with engine.connect() as connection:
+        published = connection.execute(select(decision_table.c.published)).scalars().all()
+    assert not any(published)
+    publish(engine, LocalStorage(tmp_path / "out"))
+    assert (tmp_path / "out" / "outbox" / "wa-1.json").is_file()
+    with engine.connect() as connection:
+        assert all(connection.execute(select(decision_table.c.published)).scalars())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractors.confidence import evidence_of, scored_field
 from extractors.icd10 import find_codes, repair_code_slots
 from extractors.labels import continuation, find_label
 from models import Box, Field, Line
@@ -33,26 +34,21 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
     words = list(hit.words) + continuation(lines, hit)
     raw = repair_code_slots(" ".join([hit.value, *[w.text for w in words[len(hit.words) :]]]))
     codes = find_codes(raw)
-    confidence = sum(w.confidence for w in words) / len(words) if words else 0.0
     boxes: list[Box] = [w.box for w in words]
     if codes:
         code_words = [w for w in words if any(c.code[:3] in _code_form(w.text) for c in codes)]
-        code_field = Field(
-            name="icd10",
-            value=codes[0].code,
-            confidence=round(confidence, 3),
-            page=hit.page,
-            boxes=[w.box for w in code_words] or boxes,
+        code_field = scored_field(
+            "icd10",
+            codes[0].code,
+            evidence_of(code_words or words, anchored=hit.colon),
+            hit.page,
+            [w.box for w in code_words] or boxes,
         )
     elif (separate := _separate_code(lines)) is not None:
         code_field = separate
     text = strip_code(raw)
-    text_field = Field(
-        name="diagnosis",
-        value=text or None,
-        confidence=round(confidence * (1.0 if hit.colon else 0.9), 3) if text else 0.0,
-        page=hit.page,
-        boxes=boxes,
+    text_field = scored_field(
+        "diagnosis", text or None, evidence_of(words, anchored=hit.colon), hit.page, boxes
     )
     return Diagnosis(text_field, code_field)
 
@@ -70,10 +66,4 @@ def _separate_code(lines: list[Line]) -> Field | None:
     codes = find_codes(hit.value)
     if not codes:
         return None
-    return Field(
-        name="icd10",
-        value=codes[0].code,
-        confidence=round(hit.confidence, 3),
-        page=hit.page,
-        boxes=hit.boxes,
-    )
+    return scored_field("icd10", codes[0].code, evidence_of(hit.words), hit.page, hit.boxes)

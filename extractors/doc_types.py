@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from extractors.crosscheck import nik_birth_date_notice
+from extractors.confidence import evidence_of, rescored, scored_field
+from extractors.crosscheck import cross_check
 from extractors.diagnosis import extract_diagnosis
 from extractors.kk import extract_members
 from extractors.labels import find_label
@@ -16,6 +17,7 @@ from extractors.nik import extract_kk_number, extract_nik
 from extractors.priority import priority_with_confidence
 from extractors.register_number import extract_register_number
 from models import DocType, Field, Line, Member, Notice
+from models.extraction import Evidence
 
 
 @dataclass
@@ -54,15 +56,10 @@ def faskes_letter(lines: list[Line]) -> ExtractedFields:
         diagnosis.text.value, diagnosis.icd10.value
     )
     source = diagnosis.icd10 if diagnosis.icd10.value else diagnosis.text
-    out.add(
-        Field(
-            name="priority_category",
-            value=category,
-            confidence=round(source.confidence * certainty, 3) if category else 0.0,
-            page=source.page,
-            boxes=source.boxes if category else [],
-        )
+    evidence = (source.evidence or Evidence()).model_copy(
+        update={"doubt": certainty, "valid": None}
     )
+    out.add(scored_field("priority_category", category, evidence, source.page, source.boxes))
     out.add(header_value(lines, _FACILITY, "facility_name"))
     out.add(letter_date(lines))
     return out
@@ -93,17 +90,11 @@ def kk(lines: list[Line]) -> ExtractedFields:
     for name in ("village", "district"):
         hit = find_label(lines, name)
         value = re.sub(r"\s+", " ", hit.value).strip(" .,").upper() if hit else None
-        out.add(
-            Field(
-                name=name,
-                value=value,
-                confidence=round(hit.confidence, 3),
-                page=hit.page,
-                boxes=hit.boxes,
-            )
-            if hit and value
-            else Field(name=name)
-        )
+        if hit is None or not value:
+            out.add(Field(name=name))
+            continue
+        evidence = evidence_of(hit.words, anchored=hit.colon)
+        out.add(scored_field(name, value, evidence, hit.page, hit.boxes))
     return out
 
 
@@ -128,13 +119,9 @@ def _letter_number(lines: list[Line]) -> Field:
     if not m:
         return Field(name="letter_number")
     value = roman_month(re.sub(r"\s*/\s*", "/", m.group(0)))
-    return Field(
-        name="letter_number",
-        value=value,
-        confidence=round(hit.confidence, 3),
-        page=hit.page,
-        boxes=hit.boxes,
-    )
+    words = [w for w in hit.words if "/" in w.text or any(c.isdigit() for c in w.text)]
+    evidence = evidence_of(words or hit.words, anchored=hit.colon)
+    return scored_field("letter_number", value, evidence, hit.page, hit.boxes)
 
 
 _ROMAN_LOOKALIKE = re.compile(r"^[IVXl1|]+$")
@@ -165,7 +152,7 @@ def extract_fields(doc_type: DocType, lines: list[Line]) -> ExtractedFields:
     if extractor is None:
         return ExtractedFields(fields={})
     result = extractor(lines)
-    nik, born = result.fields.get("nik"), result.fields.get("birth_date")
-    if nik is not None and born is not None and (notice := nik_birth_date_notice(nik, born)):
-        result.notices.append(notice)
+    result.notices.extend(cross_check(result.fields, lines))
+    for name, f in result.fields.items():
+        result.fields[name] = rescored(f, f"{doc_type.value}.{name}")
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from extractors.confidence import evidence_of, scored_field
 from extractors.dates import find_dates, parse_date
 from extractors.labels import continuation, find_label
 from models import Field, Line
@@ -55,14 +56,12 @@ def letter_date(lines: list[Line]) -> Field:
         return Field(name="letter_date")
     rank, _, used, value = min(candidates, key=lambda c: (c[0], c[1]))
     words = [w for line in used for w in line.words]
-    confidence = sum(w.confidence for w in words) / len(words)
-    return Field(
-        name="letter_date",
-        value=value,
-        confidence=round(confidence * (1.0 if rank == 0 else 0.8), 3),
-        page=used[0].page,
-        boxes=[w.box for w in words if any(ch.isdigit() for ch in w.text)] or [used[0].box],
-    )
+    date_words = [w for w in words if any(ch.isdigit() for ch in w.text)]
+    # The date's own words (day, year) and the line around it: a month name read badly
+    # drags the line's mean down even when the digits are clean.
+    evidence = evidence_of(date_words or words, anchored=rank == 0)
+    boxes = [w.box for w in date_words] or [used[0].box]
+    return scored_field("letter_date", value, evidence, used[0].page, boxes)
 
 
 def header_lines(lines: list[Line], share: float = 0.3) -> list[Line]:
@@ -84,14 +83,7 @@ def header_value(lines: list[Line], pattern: re.Pattern[str], name: str) -> Fiel
         if not value:
             continue
         words = [w for w in line.words if w.text.strip(",.") in value.split()] or line.words
-        confidence = sum(w.confidence for w in words) / len(words)
-        return Field(
-            name=name,
-            value=value,
-            confidence=round(confidence, 3),
-            page=line.page,
-            boxes=[w.box for w in words],
-        )
+        return scored_field(name, value, evidence_of(words), line.page, [w.box for w in words])
     return Field(name=name)
 
 
@@ -110,10 +102,7 @@ def birth_date(lines: list[Line]) -> Field:
     if parsed is None:
         return Field(name="birth_date")
     digit_words = [w for w in words if any(ch.isdigit() for ch in w.text)] or words
-    return Field(
-        name="birth_date",
-        value=parsed.isoformat(),
-        confidence=round(hit.confidence * (1.0 if hit.colon else 0.9), 3),
-        page=hit.page,
-        boxes=[w.box for w in digit_words],
+    evidence = evidence_of(words, anchored=hit.colon)
+    return scored_field(
+        "birth_date", parsed.isoformat(), evidence, hit.page, [w.box for w in digit_words]
     )

@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from extractors.confidence import evidence_of, scored_field
 from extractors.digits import DIGIT_GROUP_RE, DIGIT_RUN_RE, repair_text
 from extractors.region import is_known_prefix
 from models import Box, Field, Line, Notice, Word
@@ -61,10 +62,8 @@ CANONICAL_SPLITS: frozenset[tuple[int, ...]] = frozenset(
     {(4, 4, 4, 4), (2, 2, 2, 6, 4), (6, 6, 4), (6, 2, 2, 2, 4), (2, 2, 2, 2, 2, 2, 4)}
 )
 
-# Confidence factors (see extract_nik): a free-standing number may be someone else's NIK.
-FREE_STANDING_FACTOR = 0.85
+# Doubt (see extract_nik) when several different free-standing NIKs are on the page.
 AMBIGUOUS_FACTOR = 0.8
-REPAIRED_CHAR_FACTOR = 0.95
 
 # Letters OCR puts into labels ("NlK", "N1K", "N0. KTP"); keys keep only A-Z after this.
 _LABEL_FIX = str.maketrans({"1": "I", "l": "I", "|": "I", "!": "I", "0": "O"})
@@ -348,22 +347,17 @@ def find_nik_candidates(lines: list[Line]) -> list[NikCandidate]:
 # --- extraction -------------------------------------------------------------------------------
 
 
-def _confidence(candidate: NikCandidate, *, free_standing: bool, ambiguous: bool) -> float:
-    score = candidate.confidence * REPAIRED_CHAR_FACTOR**candidate.repaired_chars
-    if free_standing:
-        score *= FREE_STANDING_FACTOR
-    if ambiguous:
-        score *= AMBIGUOUS_FACTOR
-    return max(0.0, min(1.0, score))
-
-
-def _field(name: str, candidate: NikCandidate, confidence: float) -> Field:
-    return Field(
-        name=name,
-        value=candidate.digits,
-        confidence=confidence,
-        page=candidate.page,
-        boxes=[w.box for w in candidate.words],
+def _field(name: str, candidate: NikCandidate, *, free_standing: bool, ambiguous: bool) -> Field:
+    """The number as a field; its confidence comes from `extractors.confidence`."""
+    evidence = evidence_of(
+        candidate.words,
+        anchored=not free_standing,  # a free-standing number may be someone else's NIK
+        repaired=candidate.repaired_chars,
+        valid=True,  # only numbers that pass check_nik / check_kk_number get this far
+        doubt=AMBIGUOUS_FACTOR if ambiguous else 1.0,
+    )
+    return scored_field(
+        name, candidate.digits, evidence, candidate.page, [w.box for w in candidate.words]
     )
 
 
@@ -382,10 +376,10 @@ def _notice(
 def extract_nik(lines: list[Line]) -> tuple[Field, list[Notice]]:
     """The NIK of a document: a label-anchored number first, else a free-standing valid one.
 
-    Confidence = mean OCR word confidence x 0.95 per repaired character x 0.85 if no label
-    x 0.8 if several different free-standing NIKs were found. An anchored NIK that fails its
-    checks gives a null value and a notice (the free-standing ones are not tried instead: they
-    are usually family members). No candidate: null value, no notice.
+    Confidence (`extractors.confidence`) from the OCR word confidences, the repaired characters,
+    no label, and a doubt of 0.8 if several different free-standing NIKs were found. An
+    anchored NIK that fails its checks gives a null value and a notice (the free-standing ones
+    are not tried instead: they are usually family members). No candidate: null value, no notice.
     """
     candidates = find_nik_candidates(lines)
     kk_numbers = {c.digits for c in candidates if c.anchor == "kk"}
@@ -393,9 +387,7 @@ def extract_nik(lines: list[Line]) -> tuple[Field, list[Notice]]:
     if anchored:
         for cand in anchored:
             if not check_nik(cand.digits):
-                return _field(
-                    "nik", cand, _confidence(cand, free_standing=False, ambiguous=False)
-                ), []
+                return _field("nik", cand, free_standing=False, ambiguous=False), []
         first = anchored[0]
         codes = ("nik_invalid", "nik_unknown_region")
         return Field(name="nik"), [_notice("nik", "NIK", first, check_nik(first.digits), codes)]
@@ -408,20 +400,19 @@ def extract_nik(lines: list[Line]) -> tuple[Field, list[Notice]]:
         return Field(name="nik"), []
     ambiguous = len({c.digits for c in free}) > 1
     best = free[0]
-    return _field("nik", best, _confidence(best, free_standing=True, ambiguous=ambiguous)), []
+    return _field("nik", best, free_standing=True, ambiguous=ambiguous), []
 
 
 def extract_kk_number(lines: list[Line]) -> tuple[Field, list[Notice]]:
     """The KK number: only a number after a KK label (or "No." under the KARTU KELUARGA title).
 
-    Confidence = mean OCR word confidence x 0.95 per repaired character. A labelled number that
+    Confidence from the OCR word confidences and the repaired characters. A labelled number that
     fails its checks gives a null value and a notice; no labelled number, null and no notice.
     """
     anchored = [c for c in find_nik_candidates(lines) if c.anchor == "kk"]
     for cand in anchored:
         if not check_kk_number(cand.digits):
-            confidence = _confidence(cand, free_standing=False, ambiguous=False)
-            return _field("kk_number", cand, confidence), []
+            return _field("kk_number", cand, free_standing=False, ambiguous=False), []
     if not anchored:
         return Field(name="kk_number"), []
     first = anchored[0]

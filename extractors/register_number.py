@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from extractors.confidence import evidence_of, scored_field
 from extractors.labels import find_labels
 from models import Field, Line
 
@@ -33,12 +34,6 @@ def extract_register_number(lines: list[Line]) -> Field:
             continue
         words = [w for w in hit.words if w.text.strip(":;") and w.text.strip(":;") in value]
         words = words or list(hit.words)
-        confidence = sum(w.confidence for w in words) / len(words)
-        return Field(
-            name="register_number",
-            value=value,
-            confidence=round(confidence * (1.0 if hit.colon else 0.9), 3),
-            page=hit.page,
-            boxes=[w.box for w in words],
-        )
+        evidence = evidence_of(words, anchored=hit.colon)
+        return scored_field("register_number", value, evidence, hit.page, [w.box for w in words])
     return Field(name="register_number")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 
 from models.document import Box
@@ -47,6 +47,24 @@ FIELDS_BY_DOC_TYPE: dict[DocType, tuple[str, ...]] = {
 }
 
 
+class Evidence(BaseModel):
+    """What a value's confidence was computed from (`extractors/confidence.py`).
+
+    Kept beside the value so the confidence can be recomputed when a later check (the NIK's
+    date against the printed birth date) adds to it, and so a benchmark can fit the mapping.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    ocr_mean: float = 0.0  # mean Tesseract confidence of the value's words, 0..1
+    ocr_min: float = 0.0  # the weakest of those words
+    anchored: bool = True  # printed after its own label (colon or label column)
+    repaired: int = 0  # characters OCR repair changed (O→0, l→1)
+    valid: bool | None = None  # passed the field's own check; None when it has none
+    agrees: bool | None = None  # an independent reading agrees (True) or contradicts (False)
+    doubt: float = 1.0  # extractor-specific doubt: fallback candidate, free-standing, reread
+
+
 class Field(BaseModel):
     """One extracted value. `value` is None when the field could not be read."""
 
@@ -55,6 +73,8 @@ class Field(BaseModel):
     confidence: float = PydanticField(0.0, ge=0.0, le=1.0)
     page: int | None = None
     boxes: list[Box] = PydanticField(default_factory=list)
+    # Not part of the contract output nor of stored extractions.
+    evidence: Evidence | None = PydanticField(default=None, exclude=True, repr=False)
 
 
 class Member(BaseModel):

@@ -20,8 +20,8 @@ from functools import cache
 from importlib import resources
 
 import yaml
-from rapidfuzz import fuzz
 
+from extractors.names import name_similarity
 from models import (
     Candidate,
     DeactivationRecord,
@@ -34,7 +34,7 @@ from models import (
     Status,
     Submission,
 )
-from pipeline.deactivation_list import name_key, near_niks
+from pipeline.deactivation_list import near_niks
 from pipeline.policy import Policy
 
 Lookup = Callable[[str], DeactivationRecord | None]
@@ -92,11 +92,48 @@ def _months_before(day: date, months: int) -> date:
     raise ValueError(day)
 
 
+def review_message(code: str, **values: str) -> str:
+    """A note for the reviewer from reasons.yaml's `review` section, filled in."""
+    return " ".join(_messages()["review"][code].split()).format(**values)
+
+
 def _same_person(a: str | None, b: str | None, threshold: float) -> bool:
-    ka, kb = name_key(a), name_key(b)
-    if not ka or not kb:
-        return False
-    return fuzz.token_sort_ratio(ka, kb) >= threshold or ka.replace(" ", "") == kb.replace(" ", "")
+    return name_similarity(a, b) >= threshold
+
+
+def _names_of(case: _Case, nik: str) -> list[tuple[Extraction, str]]:
+    """The applicant's name as each document prints it: the letter's patient, the SKTM and
+    KTP holder and the KK member carrying the applicant's NIK (a document with another NIK is
+    a NIK conflict, handled on its own)."""
+    found: list[tuple[Extraction, str]] = []
+    for doc in case.letters + case.sktms + case.ktps:
+        name = doc.value("name")
+        if name and doc.value("nik") in (None, nik):
+            found.append((doc, name))
+    for kk in case.kks:
+        found.extend((kk, m.name) for m in kk.members if m.nik == nik and m.name)
+    return found
+
+
+def _check_names(case: _Case, nik: str) -> None:
+    """Documents carrying one NIK but clearly different names go to a reviewer; what OCR and
+    clerks change (a letter, spacing, titles, BIN/BINTI) is forgiven by `name_similarity`."""
+    names = _names_of(case, nik)
+    if len(names) < 2:
+        return
+    first, first_name = names[0]
+    labels = _messages()["review"]["documents"]
+    for doc, name in names[1:]:
+        if name_similarity(first_name, name) < case.policy.name_match:
+            case.notes.append(
+                review_message(
+                    "name_mismatch",
+                    first=f"{labels[first.doc_type.value]} {first.source}",
+                    first_name=first_name,
+                    second=f"{labels[doc.doc_type.value]} {doc.source}",
+                    second_name=name,
+                )
+            )
 
 
 class _Case:
@@ -233,6 +270,9 @@ def decide(
                     case.notes.append(f"a KK member NIK on {kk.source} could not be read")
                 else:
                     case.add(ReasonCode.nik_mismatch)
+
+        if ReasonCode.nik_mismatch not in case.reasons:
+            _check_names(case, nik)
 
     # 3. The list.
     if nik is not None and ReasonCode.nik_mismatch not in case.reasons:

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from extractors.confidence import UNANCHORED, evidence_score
 from extractors.digits import repair_text, repair_token
 from extractors.lines import lines_from_text
 from extractors.nik import (
@@ -90,8 +91,10 @@ def test_nik_with_l_and_i_inside_digits() -> None:
 def test_repaired_digits_lower_confidence() -> None:
     clean, _ = extract_nik(lines_from_text("NIK : 6101014507890003", confidence=0.9))
     repaired, _ = extract_nik(lines_from_text("NIK : 61O1014507890003", confidence=0.9))
-    assert clean.confidence == pytest.approx(0.9)
-    assert repaired.confidence == pytest.approx(0.9 * 0.95)
+    assert (clean.evidence.repaired, repaired.evidence.repaired) == (0, 1)
+    assert evidence_score(clean.evidence) == pytest.approx(0.9)
+    assert evidence_score(repaired.evidence) == pytest.approx(0.9 * 0.95)
+    assert repaired.confidence <= clean.confidence
 
 
 # --- numbers that are not NIKs -----------------------------------------------------------------
@@ -292,7 +295,12 @@ def test_second_anchored_nik_used_when_first_is_invalid() -> None:
 def test_free_standing_valid_nik_without_label() -> None:
     field, notices = extract_nik(lines_from_text(f"SITI AMINAH {NIK} SAMBAS", confidence=0.9))
     assert field.value == NIK
-    assert field.confidence == pytest.approx(0.9 * 0.85)
+    assert field.evidence.anchored is False
+    assert evidence_score(field.evidence) == pytest.approx(0.9 * UNANCHORED)
+    assert (
+        field.confidence
+        <= extract_nik(lines_from_text(f"NIK : {NIK}", confidence=0.9))[0].confidence
+    )
     assert notices == []
 
 
@@ -306,7 +314,7 @@ def test_several_different_free_standing_niks_lower_confidence() -> None:
     other = "6101010505800001"
     field, _ = extract_nik(lines_from_text(f"{NIK}\n{other}", confidence=1.0))
     assert field.value == NIK
-    assert field.confidence == pytest.approx(0.85 * 0.8)
+    assert evidence_score(field.evidence) == pytest.approx(UNANCHORED * 0.8)
 
 
 @pytest.mark.parametrize(
@@ -371,7 +379,8 @@ def test_confidence_is_mean_of_the_digit_words() -> None:
     ]
     field, _ = extract_nik([Line(words=words)])
     assert field.value == NIK
-    assert field.confidence == pytest.approx(0.8)
+    assert field.evidence.ocr_mean == pytest.approx(0.8)
+    assert field.evidence.ocr_min == pytest.approx(0.7)
 
 
 def test_historical_papua_nik_is_accepted() -> None:

@@ -174,3 +174,26 @@ def test_reply_names_the_unreadable_file_in_bahasa_indonesia():
     text = reply_text(d)
     assert "SKTM" in text
     assert "File IMG-20260212-WA0012.jpg: file rusak atau terpotong saat dikirim." in text
+
+
+def test_same_nik_but_another_name_goes_to_a_reviewer_in_bahasa_indonesia():
+    d = run(letter(), sktm(), kk(), ktp(name="DEWI SARTIKA"))
+    assert (d.status.value, codes(d)) == ("needs_review", [])
+    assert len(d.review_notes) == 1
+    note = d.review_notes[0]
+    assert "SITI AMINAH" in note and "DEWI SARTIKA" in note and "KTP ktp.jpg" in note
+    assert "berbeda" in note
+
+
+def test_kk_member_name_is_compared_too():
+    d = run(letter(), sktm(), kk(name="SITI AISYAH"), ktp())
+    assert d.status.value == "needs_review"
+    assert "KK kk.jpg (SITI AISYAH)" in d.review_notes[0]
+
+
+@pytest.mark.parametrize(
+    "printed", ["Ny. SITI AMINAH", "SITI AMlNAH", "SITI AMINAH BINTI ABDULLAH", "SITIAMINAH"]
+)
+def test_ocr_level_name_differences_stay_ready(printed):
+    d = run(letter(name=printed), sktm(), kk(), ktp())
+    assert (d.status.value, d.review_notes) == ("ready", [])

@@ -1,0 +1,239 @@
+"""Is field confidence calibrated? Fit it on one seed, report the curve on another.
+
+    python tests/benchmarks/bench_calibration.py --seed 7202 --count-per-type 25
+    python tests/benchmarks/bench_calibration.py --fit --seed 7101 --count-per-type 25
+
+For every document of a freshly generated set, read as clean files (the usual format mix) and
+as phone photos and WhatsApp images (`fixtures.capture`), every field we gave a value is
+scored exact or not against the truth. The curve is, per field and condition, how many values
+fell in each confidence bucket (0-0.5, 0.5-0.7, 0.7-0.9, 0.9-1.0) and how many of them were
+exact; the target is ≥ 98% exact at ≥ 0.9. `--fit` instead fits the mapping of
+`extractors.confidence` on this seed (isotonic regression of exactness on the evidence score,
+per field) and writes `extractors/data/confidence.yaml`: fit on one seed, report on another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from extractors.confidence import _table, calibrate, evidence_score
+from fixtures.document import DOC_TYPES
+from fixtures.generate import generate
+from models.extraction import Evidence
+from pipeline.batch import extract_many
+from pipeline.config import Settings
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_capture import capture_set
+
+BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01))
+CAPTURES = ("phone_photo", "whatsapp")
+TABLE_PATH = Path(__file__).parents[2] / "extractors" / "data" / "confidence.yaml"
+HIGH = 0.9  # the confidence that must be earned
+HIGH_PRECISION = 0.99  # what the fitting seed must show above the score that gets it
+MIN_HIGH_COUNT = 30  # values above that score, at least, for the claim to mean anything
+BELOW_HIGH = 0.89
+
+
+def records(items: list[tuple[Path, dict]], condition: str, settings: Settings) -> list[dict]:
+    """One record per (document, truth field) where we gave a value of the right doc type."""
+    out: list[dict] = []
+    extractions = extract_many([(p, str(p)) for p, _ in items], settings)
+    for (path, truth), found in zip(items, extractions, strict=True):
+        got = found[0]
+        if got.doc_type.value != truth["doc_type"]:
+            continue
+        for name, expected in truth["fields"].items():
+            field = got.fields.get(name)
+            if field is None or field.value is None:
+                continue
+            evidence = field.evidence.model_dump() if field.evidence else None
+            out.append(
+                {
+                    "condition": condition,
+                    "file": path.name,
+                    "doc_type": truth["doc_type"],
+                    "field": name,
+                    "exact": field.value == expected,
+                    "confidence": field.confidence,
+                    "score": evidence_score(field.evidence) if field.evidence else None,
+                    "evidence": evidence,
+                }
+            )
+    return out
+
+
+def collect(seed: int, count: int, out: Path, conditions: Iterable[str]) -> list[dict]:
+    settings = Settings()
+    counts = dict.fromkeys(DOC_TYPES, count)
+    result: list[dict] = []
+    for condition in conditions:
+        start = time.perf_counter()
+        if condition == "clean":
+            folder = out / f"set-{seed}-{count}"
+            paths = sorted(folder.glob("*.truth.json")) or generate(seed, folder, counts)
+            items = []
+            for truth_path in paths:
+                truth = json.loads(truth_path.read_text())
+                items.append((truth_path.parent / truth["file"], truth))
+        else:
+            root = out / f"capture-{seed}-{count}"
+            clean = root / "clean-source"
+            if not any(clean.glob("*.truth.json")):
+                generate(seed, clean, counts, {"png": 1})
+            items = capture_set(clean, condition, root / condition)
+        found = records(items, condition, settings)
+        print(
+            f"{condition}: {len(items)} documents, {len(found)} values, "
+            f"{time.perf_counter() - start:.0f} s",
+            file=sys.stderr,
+        )
+        result.extend(found)
+    return result
+
+
+def curve(rows: list[dict]) -> list[tuple[int, int]]:
+    """(n, exact) per bucket."""
+    cells = [[0, 0] for _ in BUCKETS]
+    for row in rows:
+        for i, (low, high) in enumerate(BUCKETS):
+            if low <= row["confidence"] < high:
+                cells[i][0] += 1
+                cells[i][1] += row["exact"]
+    return [(n, ok) for n, ok in cells]
+
+
+def print_curve(rows: list[dict], title: str) -> None:
+    """Per field: n and % exact in each confidence bucket; `!` marks a missed ≥ 0.9 target."""
+    print(f"\n== confidence calibration: {title} (n, % exact per confidence bucket) ==")
+    heads = "".join(f"{f'{lo:.1f}-{min(hi, 1.0):.1f}':>16}" for lo, hi in BUCKETS)
+    print(f"  {'field':<22}{heads}")
+    by_field: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_field[row["field"]].append(row)
+    for name in [*sorted(by_field), "ALL"]:
+        cells = curve(rows if name == "ALL" else by_field[name])
+        text = ""
+        for i, (n, ok) in enumerate(cells):
+            mark = "!" if i == len(BUCKETS) - 1 and n and ok / n < 0.98 else " "
+            text += f"{n:>6} {ok / n:6.1%}{mark}  " if n else f"{n:>6}    -     "
+        print(f"  {name:<22}{text}")
+
+
+# --- fitting ------------------------------------------------------------------------------------
+
+
+def isotonic(points: list[tuple[float, bool]]) -> list[tuple[float, float, int]]:
+    """Pool-adjacent-violators: blocks (lowest score, rate of exact, n), rising with score."""
+    blocks: list[list[float]] = []  # [start score, exact count, n]
+    for score, exact in sorted(points):
+        blocks.append([score, float(exact), 1.0])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+            last = blocks.pop()
+            blocks[-1][1] += last[1]
+            blocks[-1][2] += last[2]
+    return [(s, ok / n, int(n)) for s, ok, n in blocks]
+
+
+def wilson_low(rate: float, n: int, z: float = 1.0) -> float:
+    """A cautious rate: the lower Wilson bound, so a block of 3 exact values is not 100%."""
+    if n == 0:
+        return 0.0
+    centre = rate + z * z / (2 * n)
+    spread = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
+
+
+def fit_field(points: list[tuple[float, bool]]) -> list[list[float]]:
+    """Steps [score from, confidence] for one field (see the module docstring)."""
+    steps: list[list[float]] = []
+    running = 0.0
+    for start, rate, n in isotonic(points):
+        running = max(running, wilson_low(rate, n))
+        steps.append([round(start, 4), round(running, 3)])
+    # The score above which the fitting seed was ≥ 99% exact over enough values.
+    ordered = sorted(points, reverse=True)
+    gate, exact = None, 0
+    for i, (score, ok) in enumerate(ordered, start=1):
+        exact += ok
+        if i >= MIN_HIGH_COUNT and exact / i >= HIGH_PRECISION:
+            gate = score
+    fitted: list[list[float]] = []
+    for start, value in steps:
+        high = gate is not None and start >= gate
+        fitted.append([start, max(value, HIGH) if high else min(value, BELOW_HIGH)])
+    if gate is not None and all(s != gate for s, _ in fitted):
+        below = [v for s, v in fitted if s < gate]
+        fitted.append([round(gate, 4), max(HIGH, below[-1] if below else HIGH)])
+        fitted.sort()
+    merged: list[list[float]] = []
+    for start, value in fitted:
+        if not merged or value != merged[-1][1]:
+            merged.append([start, value])
+    merged[0][0] = 0.0
+    return merged
+
+
+def fit(rows: list[dict], path: Path) -> None:
+    by_field: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for row in rows:
+        if row["score"] is not None:
+            by_field[row["field"]].append((row["score"], row["exact"]))
+    fields = {name: fit_field(points) for name, points in sorted(by_field.items())}
+    header = (
+        "# Fitted by tests/benchmarks/bench_calibration.py --fit (do not edit by hand).\n"
+        "# Per field: steps [evidence score from, confidence]; see extractors/confidence.py.\n"
+    )
+    body = yaml.safe_dump({"fields": fields}, default_flow_style=None, sort_keys=True)
+    path.write_text(header + body)
+    print(f"wrote {path} ({len(fields)} fields, {sum(map(len, by_field.values()))} values)")
+
+
+def rescore(rows: list[dict]) -> None:
+    """Score and confidence again from the stored evidence, with the current code and table:
+    a change of `evidence_score` or a new fit needs no second OCR pass."""
+    _table.cache_clear()
+    for row in rows:
+        if row["evidence"] is None:
+            continue
+        row["score"] = evidence_score(Evidence(**row["evidence"]))
+        row["confidence"] = calibrate(f"{row['doc_type']}.{row['field']}", row["score"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7202)
+    parser.add_argument("--count-per-type", type=int, default=25)
+    parser.add_argument("--out", type=Path, default=Path("bench-out"))
+    parser.add_argument("--conditions", nargs="*", default=["clean", *CAPTURES])
+    parser.add_argument("--fit", action="store_true", help="fit and write the mapping")
+    parser.add_argument("--records", type=Path, default=None, help="write/read records here")
+    args = parser.parse_args()
+    if args.records and args.records.exists():
+        rows = [json.loads(line) for line in args.records.read_text().splitlines()]
+    else:
+        rows = collect(args.seed, args.count_per_type, args.out, args.conditions)
+        if args.records:
+            args.records.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    rescore(rows)
+    if args.fit:
+        fit(rows, TABLE_PATH)
+        return 0
+    print(f"seed {args.seed}, {args.count_per_type} documents per type and condition")
+    for condition in args.conditions:
+        print_curve([r for r in rows if r["condition"] == condition], condition)
+    print_curve(rows, "all conditions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

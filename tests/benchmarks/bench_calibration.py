@@ -1,6 +1,6 @@
 """Is field confidence calibrated? Fit it on one seed, report the curve on another.
 
-    python tests/benchmarks/bench_calibration.py --seed 7202 --count-per-type 25
+    python tests/benchmarks/bench_calibration.py --seed 7202 --count-per-type 25 --capture-count 10
     python tests/benchmarks/bench_calibration.py --fit --seed 7101 --count-per-type 25
 
 For every document of a freshly generated set, read as clean files (the usual format mix) and
@@ -45,36 +45,43 @@ BELOW_HIGH = 0.89
 
 
 def records(items: list[tuple[Path, dict]], condition: str, settings: Settings) -> list[dict]:
-    """One record per (document, truth field) where we gave a value of the right doc type."""
+    """One record per (document, truth field); only values we gave (of the right doc type)
+    carry a confidence, the others count for exactness alone."""
+    return rows_of(items, list(extract_many([(p, str(p)) for p, _ in items], settings)), condition)
+
+
+def rows_of(items: list[tuple[Path, dict]], results: list[list], condition: str) -> list[dict]:
+    """The records of `records` from extractions already made (bench_extract uses this)."""
     out: list[dict] = []
-    extractions = extract_many([(p, str(p)) for p, _ in items], settings)
-    for (path, truth), found in zip(items, extractions, strict=True):
+    for (path, truth), found in zip(items, results, strict=True):
         got = found[0]
-        if got.doc_type.value != truth["doc_type"]:
-            continue
+        right_type = got.doc_type.value == truth["doc_type"]
         for name, expected in truth["fields"].items():
-            field = got.fields.get(name)
-            if field is None or field.value is None:
-                continue
-            evidence = field.evidence.model_dump() if field.evidence else None
+            field = got.fields.get(name) if right_type else None
+            value = field.value if field is not None else None
+            given = value is not None
             out.append(
                 {
                     "condition": condition,
                     "file": path.name,
                     "doc_type": truth["doc_type"],
                     "field": name,
-                    "exact": field.value == expected,
-                    "confidence": field.confidence,
-                    "score": evidence_score(field.evidence) if field.evidence else None,
-                    "evidence": evidence,
+                    "expected": expected,
+                    "value": value,
+                    "exact": value == expected,
+                    "confidence": field.confidence if given else None,
+                    "evidence": field.evidence.model_dump() if given and field.evidence else None,
                 }
             )
     return out
 
 
-def collect(seed: int, count: int, out: Path, conditions: Iterable[str]) -> list[dict]:
+def collect(
+    seed: int, count: int, capture_count: int, out: Path, conditions: Iterable[str]
+) -> list[dict]:
     settings = Settings()
     counts = dict.fromkeys(DOC_TYPES, count)
+    capture_counts = dict.fromkeys(DOC_TYPES, capture_count)
     result: list[dict] = []
     for condition in conditions:
         start = time.perf_counter()
@@ -86,10 +93,10 @@ def collect(seed: int, count: int, out: Path, conditions: Iterable[str]) -> list
                 truth = json.loads(truth_path.read_text())
                 items.append((truth_path.parent / truth["file"], truth))
         else:
-            root = out / f"capture-{seed}-{count}"
+            root = out / f"capture-{seed}-{capture_count}"
             clean = root / "clean-source"
             if not any(clean.glob("*.truth.json")):
-                generate(seed, clean, counts, {"png": 1})
+                generate(seed, clean, capture_counts, {"png": 1})
             items = capture_set(clean, condition, root / condition)
         found = records(items, condition, settings)
         print(
@@ -105,11 +112,25 @@ def curve(rows: list[dict]) -> list[tuple[int, int]]:
     """(n, exact) per bucket."""
     cells = [[0, 0] for _ in BUCKETS]
     for row in rows:
+        if row["confidence"] is None:
+            continue
         for i, (low, high) in enumerate(BUCKETS):
             if low <= row["confidence"] < high:
                 cells[i][0] += 1
                 cells[i][1] += row["exact"]
     return [(n, ok) for n, ok in cells]
+
+
+def print_exact(rows: list[dict], title: str) -> None:
+    """Exact-match rate per doc type and field (a null truth is right only when we say null)."""
+    print(f"\n== exact match: {title} ==")
+    cells: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        cell = cells[f"{row['doc_type']}.{row['field']}"]
+        cell[0] += row["exact"]
+        cell[1] += 1
+    for key, (ok, n) in sorted(cells.items()):
+        print(f"  {key:<32} {ok / n:7.1%}  ({ok}/{n})")
 
 
 def print_curve(rows: list[dict], title: str) -> None:
@@ -186,7 +207,7 @@ def fit_field(points: list[tuple[float, bool]]) -> list[list[float]]:
 def fit(rows: list[dict], path: Path) -> None:
     by_field: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for row in rows:
-        if row["score"] is not None:
+        if row.get("score") is not None:
             by_field[row["field"]].append((row["score"], row["exact"]))
     fields = {name: fit_field(points) for name, points in sorted(by_field.items())}
     header = (
@@ -204,6 +225,7 @@ def rescore(rows: list[dict]) -> None:
     _table.cache_clear()
     for row in rows:
         if row["evidence"] is None:
+            row["score"] = None
             continue
         row["score"] = evidence_score(Evidence(**row["evidence"]))
         row["confidence"] = calibrate(f"{row['doc_type']}.{row['field']}", row["score"])
@@ -213,6 +235,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7202)
     parser.add_argument("--count-per-type", type=int, default=25)
+    parser.add_argument(
+        "--capture-count", type=int, default=10, help="documents per type for each capture"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--conditions", nargs="*", default=["clean", *CAPTURES])
     parser.add_argument("--fit", action="store_true", help="fit and write the mapping")
@@ -221,7 +246,9 @@ def main() -> int:
     if args.records and args.records.exists():
         rows = [json.loads(line) for line in args.records.read_text().splitlines()]
     else:
-        rows = collect(args.seed, args.count_per_type, args.out, args.conditions)
+        rows = collect(
+            args.seed, args.count_per_type, args.capture_count, args.out, args.conditions
+        )
         if args.records:
             args.records.write_text("".join(json.dumps(r) + "\n" for r in rows))
     rescore(rows)
@@ -230,7 +257,9 @@ def main() -> int:
         return 0
     print(f"seed {args.seed}, {args.count_per_type} documents per type and condition")
     for condition in args.conditions:
-        print_curve([r for r in rows if r["condition"] == condition], condition)
+        mine = [r for r in rows if r["condition"] == condition]
+        print_exact(mine, condition)
+        print_curve(mine, condition)
     print_curve(rows, "all conditions")
     return 0
 

@@ -3,9 +3,10 @@
     python tests/benchmarks/bench_extract.py --seed 4242 --count-per-type 40
 
 Per doc type: doc-type accuracy and exact-match rate of every truth field (a null truth
-counts as right only when we also say null). Speed: pages per minute with one Tesseract per
-core, and the ratio of our wall time to bare `tesseract` CLI processes (same parallelism,
-same images) — how much the pipeline costs beyond the engine.
+counts as right only when we also say null); per field, the confidence calibration curve
+(`bench_calibration.py` does the same for phone photos and WhatsApp images). Speed: pages
+per minute with one Tesseract per core, and the ratio of our wall time to bare `tesseract`
+CLI processes (same parallelism, same images) — how much the pipeline costs beyond the engine.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from bench_calibration import print_curve, rows_of  # this folder, on sys.path as a script
 
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
@@ -143,6 +146,7 @@ def main() -> None:
     results = results_images + results_pdfs
     scored = score(ordered, results)
     print_scores(scored)
+    print_curve(rows_of(ordered, results, "clean"), f"seed {args.seed}, files as generated")
     pages = sum(t.get("pages", 1) for _, t in ordered)
     image_pages = sum(t.get("pages", 1) for _, t in images)
     total = ours_images + ours_pdfs

@@ -10,11 +10,15 @@ folder or `s3://bucket/prefix` — so the same flow serves a scanner folder and 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path, PurePosixPath
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.concurrency.sync import concurrency
+from prefect.settings import get_current_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 from sqlalchemy import Engine
 
@@ -24,10 +28,28 @@ from pipeline.config import Settings, get_settings
 from pipeline.deactivation_list import candidates, import_list, lookup
 from pipeline.decide import decide
 from pipeline.policy import load_policy
-from pipeline.route import route
+from pipeline.route import record, route
 from pipeline.state import engine_for
 from pipeline.storage import open_location
 from pipeline.submissions import InboxSubmission, assemble, list_submissions, read_file
+
+OCR_LIMIT = "ocr"  # the global concurrency limit `reaktivasi deploy` creates: slots = all cores
+
+
+@contextmanager
+def ocr_slot() -> Iterator[None]:
+    """Hold one slot of the global `ocr` limit while a file is read, so machines sharing a
+    Prefect server never run more Tesseracts than the cores counted in the limit.
+
+    Only against a real server: in ephemeral mode (`reaktivasi process`) there is one machine,
+    the task runner already bounds it, and a missing limit would only log a warning per file.
+    A server without the limit does not block either (Prefect skips a missing limit).
+    """
+    if not get_current_settings().api.url:
+        yield
+        return
+    with concurrency(OCR_LIMIT, occupy=1, strict=False):
+        yield
 
 
 @task(name="read-submission", retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
@@ -37,10 +59,12 @@ def read_submission_task(found: InboxSubmission, inbox: str, out: str) -> Submis
     inbox_store, prefix = open_location(inbox, settings)
     out_store, _ = open_location(out, settings)
     engine = engine_for(state_url(out, settings))
-    read = [
-        read_file(inbox_store, key, key[len(prefix) :], settings, engine, out_store)
-        for key in found.keys
-    ]
+    read = []
+    for key in found.keys:
+        with ocr_slot():
+            read.append(
+                read_file(inbox_store, key, key[len(prefix) :], settings, engine, out_store)
+            )
     return assemble(found.id, read)
 
 
@@ -80,10 +104,12 @@ def intake(
     deactivation: str | None = None,
     policy_file: Path | None = None,
     only: list[str] | None = None,
+    publish: bool = True,
 ) -> dict[str, int]:
     """Decide the submissions of `inbox` (all, or those named in `only`); outputs go to `out`.
 
-    Without `deactivation` the list already in the state database is used.
+    Without `deactivation` the list already in the state database is used. `publish=False`
+    only records the decisions: `dispatch` fans a batch out over many runs and publishes once.
     """
     logger = get_run_logger()
     settings = get_settings()
@@ -113,6 +139,9 @@ def intake(
             ",".join(r.code.value for r in d.reasons) or "-",
             mask_nik(d.nik) if d.nik else "none",
         )
-    out_store, _ = open_location(out, settings)
     fingerprints = {s.id: s.fingerprint for s in found}
+    if not publish:
+        record(decisions, submissions, engine, fingerprints)
+        return {d.status.value: sum(e.status is d.status for e in decisions) for d in decisions}
+    out_store, _ = open_location(out, settings)
     return route(decisions, submissions, out_store, engine, fingerprints)

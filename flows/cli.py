@@ -129,6 +129,55 @@ def watch(
         time.sleep(interval)
 
 
+@app.command()
+def deploy(
+    ocr_slots: Annotated[int, typer.Option(help="the `ocr` limit: cores of all machines")],
+    pool: Annotated[str, typer.Option(help="process work pool")] = "reaktivasi",
+    source: Annotated[
+        str | None, typer.Option(help="checkout path or git URL; default: the installed package")
+    ] = None,
+) -> None:
+    """Create the work pool and the `ocr` limit, and deploy `intake` (needs PREFECT_API_URL)."""
+    _need_server()
+    from flows.deploy import deploy as deploy_intake
+
+    deployment_id = deploy_intake(ocr_slots, pool, source)
+    err.print(f"deployment intake/intake ({deployment_id}); `ocr` limit: {ocr_slots} slots")
+    err.print(f"on each machine: prefect worker start --pool {pool} --type process --limit 1")
+
+
+@app.command()
+def dispatch(
+    inbox: Annotated[str, typer.Argument(help="folder or s3://bucket/inbox/ of submissions")],
+    deactivation: Annotated[
+        str, typer.Option(help="deactivation list, CSV or XLSX (file or s3://), imported once")
+    ],
+    out: Annotated[str, typer.Option(help="output folder or s3://bucket/")] = "out",
+    as_of: Annotated[str | None, typer.Option(help="today for the date rules, YYYY-MM-DD")] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="kabupaten policy YAML, at this path on every machine")
+    ] = None,
+    chunk: Annotated[int, typer.Option(help="submissions per flow run")] = 20,
+) -> None:
+    """Decide INBOX on the workers of the `intake` deployment, then publish once."""
+    _need_server()
+    today = _check_locations(inbox, deactivation, as_of)
+    from flows.deploy import dispatch as dispatch_batch
+
+    counts = dispatch_batch(inbox, out, today, deactivation, policy, chunk)
+    print_decisions(out)
+    err.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+def _need_server() -> None:
+    """Deployments live on a Prefect server; ephemeral mode has no workers to hand runs to."""
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        err.print("[red]set PREFECT_API_URL to the Prefect server, e.g. http://HOST:4200/api[/red]")
+        raise typer.Exit(2)
+
+
 def _check_locations(inbox: str, deactivation: str, as_of: str | None) -> date:
     """Plain errors for the mistakes people make on the command line; returns the date."""
     if not inbox.startswith("s3://") and not Path(inbox).is_dir():

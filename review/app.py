@@ -105,7 +105,9 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     storage, _ = open_location(str(settings.out), pipeline)
     ctx = Context(settings, pipeline, engine, storage, load_policy(settings.policy_file))
 
-    app = FastAPI(title="Reaktivasi PBI-JK — peninjauan", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Reaktivasi PBI-JK — peninjauan", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.ctx = ctx
     templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
     templates.env.globals.update(

@@ -106,15 +106,17 @@ def _work_copy(gray: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, flo
     return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
 
 
-def find_page_quad(gray: np.ndarray) -> np.ndarray | None:
+def find_page_quad(image: np.ndarray) -> np.ndarray | None:
     """The four corners of a sheet of paper in a photo (TL, TR, BR, BL), or None.
 
     Two outlines are tried — the paper's edges (Canny), which survive a shadow across the
     page, and the large bright region, which survives a busy table — and the larger clean
     convex quadrilateral covering enough of the photo wins. A flat scan (paper edge to edge)
     gives None, and so does a photo with no clean quadrilateral: the page is used as it is.
+    Pass the photo as received (RGB or grey): see `_paper_contrast`.
     """
-    small, scale = _work_copy(gray)
+    small, scale = _work_copy(image)
+    small = _paper_contrast(small)
     blur = cv2.GaussianBlur(small, (5, 5), 0)
     frame = small.shape[0] * small.shape[1]
     candidates = [_quad_of(mask, frame) for mask in (_edge_mask(blur), _bright_mask(blur))]
@@ -123,6 +125,20 @@ def find_page_quad(gray: np.ndarray) -> np.ndarray | None:
         return None
     best = max(found, key=cv2.contourArea)
     return _order_corners(best.reshape(4, 2).astype(np.float32) / scale)
+
+
+def _paper_contrast(small: np.ndarray) -> np.ndarray:
+    """Grey in which white paper stands out from a coloured table: the darkest channel.
+
+    `to_gray` keeps the brightest channel (to drop stamps), which turns a brown table almost
+    as bright as the paper; in its blue channel the same table is dark. Measured on phone
+    photos of a KTP on a brown table: the bright-region outline then stops at a shadow band
+    instead of the card's edge, and the crop cuts the NIK in half.
+    """
+    if small.ndim == 2:
+        return small
+    channels = [cv2.extractChannel(np.ascontiguousarray(small), i) for i in range(3)]
+    return cv2.min(cv2.min(channels[0], channels[1]), channels[2])
 
 
 def _surrounded_by_background(blur: np.ndarray, quad: np.ndarray) -> bool:

@@ -122,7 +122,7 @@ def read_raster(
     notices = measure(gray).notices()
     result = RasterRead(image=gray, words=[], dpi=dpi, notices=notices)
 
-    quad = find_page_quad(gray)
+    quad = find_page_quad(image)
     if quad is not None:
         gray = warp_page(gray, quad)
         result.warped = True

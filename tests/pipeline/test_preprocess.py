@@ -9,7 +9,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import OcrOptions, ocr_image
-from pipeline.preprocess import flatten_background, remove_rules, remove_specks, to_gray
+from pipeline.preprocess import (
+    find_page_quad,
+    flatten_background,
+    remove_rules,
+    remove_specks,
+    to_gray,
+    warp_page,
+)
 from tests.conftest import FONT
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "preprocess"
@@ -19,6 +26,10 @@ def save(name: str, before: np.ndarray, after: np.ndarray) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     if before.ndim == 3:
         before = cv2.cvtColor(before, cv2.COLOR_RGB2GRAY)
+    if after.shape[0] != before.shape[0]:  # a crop: shown at the height of the original
+        after = cv2.resize(
+            after, None, fx=before.shape[0] / after.shape[0], fy=before.shape[0] / after.shape[0]
+        )
     cv2.imwrite(str(ARTIFACTS / f"{name}.png"), np.hstack([before, after]))
 
 
@@ -86,3 +97,24 @@ def test_remove_specks_clears_dust_but_keeps_colons():
     save("remove_specks", image, cleaned)
     assert (cleaned[dust] == 255).mean() > 0.9
     assert text in read(cleaned)
+
+
+def photo_of_card_on_brown_table() -> tuple[np.ndarray, np.ndarray]:
+    """A white card on a sunlit brown table, a shadow band across its right half."""
+    h, w = 3000, 4000
+    photo = np.empty((h, w, 3), np.float32)
+    photo[:] = (195, 145, 90)  # brown: its brightest channel is nearly paper-bright
+    corners = np.array([[700, 800], [3300, 850], [3250, 2400], [650, 2350]], np.int32)
+    cv2.fillConvexPoly(photo, corners, (235, 235, 232))
+    xx = np.arange(w, dtype=np.float32)
+    shadow = 1 - 0.3 * np.exp(-(((xx - 2600) / 450) ** 2))
+    photo *= shadow[None, :, None]
+    return np.clip(photo, 0, 255).astype(np.uint8), corners
+
+
+def test_card_on_a_brown_table_is_found_whole_despite_a_shadow_band():
+    photo, corners = photo_of_card_on_brown_table()
+    quad = find_page_quad(photo)
+    assert quad is not None
+    assert np.abs(quad - corners).max() < 40
+    save("page_quad_brown_table", photo, warp_page(to_gray(photo), quad))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from collections import defaultdict
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from extractors.calibration import fit_field
 from extractors.confidence import _table, calibrate, evidence_score
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
@@ -38,10 +38,6 @@ from bench_capture import capture_set
 BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01))
 CAPTURES = ("phone_photo", "whatsapp")
 TABLE_PATH = Path(__file__).parents[2] / "extractors" / "data" / "confidence.yaml"
-HIGH = 0.9  # the confidence that must be earned
-HIGH_PRECISION = 0.99  # what the fitting seed must show above the score that gets it
-MIN_HIGH_COUNT = 30  # values above that score, at least, for the claim to mean anything
-BELOW_HIGH = 0.89
 
 
 def records(items: list[tuple[Path, dict]], condition: str, settings: Settings) -> list[dict]:
@@ -148,60 +144,6 @@ def print_curve(rows: list[dict], title: str) -> None:
             mark = "!" if i == len(BUCKETS) - 1 and n and ok / n < 0.98 else " "
             text += f"{n:>6} {ok / n:6.1%}{mark}  " if n else f"{n:>6}    -     "
         print(f"  {name:<22}{text}")
-
-
-# --- fitting ------------------------------------------------------------------------------------
-
-
-def isotonic(points: list[tuple[float, bool]]) -> list[tuple[float, float, int]]:
-    """Pool-adjacent-violators: blocks (lowest score, rate of exact, n), rising with score."""
-    blocks: list[list[float]] = []  # [start score, exact count, n]
-    for score, exact in sorted(points):
-        blocks.append([score, float(exact), 1.0])
-        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
-            last = blocks.pop()
-            blocks[-1][1] += last[1]
-            blocks[-1][2] += last[2]
-    return [(s, ok / n, int(n)) for s, ok, n in blocks]
-
-
-def wilson_low(rate: float, n: int, z: float = 1.0) -> float:
-    """A cautious rate: the lower Wilson bound, so a block of 3 exact values is not 100%."""
-    if n == 0:
-        return 0.0
-    centre = rate + z * z / (2 * n)
-    spread = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n))
-    return (centre - spread) / (1 + z * z / n)
-
-
-def fit_field(points: list[tuple[float, bool]]) -> list[list[float]]:
-    """Steps [score from, confidence] for one field (see the module docstring)."""
-    steps: list[list[float]] = []
-    running = 0.0
-    for start, rate, n in isotonic(points):
-        running = max(running, wilson_low(rate, n))
-        steps.append([round(start, 4), round(running, 3)])
-    # The score above which the fitting seed was ≥ 99% exact over enough values.
-    ordered = sorted(points, reverse=True)
-    gate, exact = None, 0
-    for i, (score, ok) in enumerate(ordered, start=1):
-        exact += ok
-        if i >= MIN_HIGH_COUNT and exact / i >= HIGH_PRECISION:
-            gate = score
-    fitted: list[list[float]] = []
-    for start, value in steps:
-        high = gate is not None and start >= gate
-        fitted.append([start, max(value, HIGH) if high else min(value, BELOW_HIGH)])
-    if gate is not None and all(s != gate for s, _ in fitted):
-        below = [v for s, v in fitted if s < gate]
-        fitted.append([round(gate, 4), max(HIGH, below[-1] if below else HIGH)])
-        fitted.sort()
-    merged: list[list[float]] = []
-    for start, value in fitted:
-        if not merged or value != merged[-1][1]:
-            merged.append([start, value])
-    merged[0][0] = 0.0
-    return merged
 
 
 def fit(rows: list[dict], path: Path) -> None:

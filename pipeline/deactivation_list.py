@@ -4,23 +4,32 @@ Spreadsheets lie in known ways (DOMAIN.md §8): a 16-digit NIK typed as a number
 significant digits and ends in 0; one date column mixes DD/MM and MM/DD. So NIK and KK are
 read as text, a NIK that came from a numeric cell is flagged, and an ambiguous birth date is
 read the way the NIK's own date digits agree with. A bad row is reported by number and the
-other rows still import. A new import replaces the old list in one transaction.
+other rows still import. A new import replaces the old list in one transaction, so a reader
+sees the old list or the new one, never half of either.
+
+National lists run to millions of rows, so the import streams the file, parses each row with
+plain functions (caches for the values that repeat: region prefixes, dates, names), writes in
+big `executemany` chunks inside the one transaction, and builds the secondary indexes after the
+bulk insert. `tests/benchmarks/bench_list.py` prints the figures.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache, lru_cache
+from operator import itemgetter
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 
 from extractors.dates import MONTHS
-from extractors.nik import check_nik, decode_nik, mask_nik
+from extractors.nik import check_nik, mask_nik
+from extractors.region import is_known_prefix
 from models import DeactivationRecord
 from models.tables import deactivation, list_import
 
@@ -39,7 +48,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "desil": ("DESIL", "DESILDTSEN"),
     "reason": ("ALASAN", "KETERANGAN", "ALASANNONAKTIF", "STATUS"),
 }  # fmt: skip
-BATCH = 20_000
+BATCH = 50_000  # rows per executemany; a chunk of tuples costs ~15 MB
+SNIFF_CHARS = 64 * 1024
+DESIL_MAX = 8  # the column is String(8); PostgreSQL would refuse a longer value
+# Stored columns in insert order; _parse returns tuples in this order.
+STORED = (
+    "nik", "kk_number", "name", "name_key", "birth_date", "village", "district",
+    "deactivated_on", "desil", "reason", "row",
+)  # fmt: skip
 
 
 @dataclass
@@ -66,90 +82,227 @@ def map_columns(headers: list[str]) -> dict[str, int]:
     return found
 
 
-def _rows(path: Path) -> Iterator[list[object]]:
+def _rows(path: Path) -> Iterator[Sequence[object]]:
+    """Rows of the first sheet or of the CSV, streamed; ValueError when it cannot be read."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        yield from (list(row) for row in sheet.iter_rows(values_only=True))
-        workbook.close()
+        yield from _xlsx_rows(path)
         return
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig", errors="replace")
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    yield from csv.reader(io.StringIO(text), dialect)
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        sample = handle.read(SNIFF_CHARS)
+        handle.seek(0)
+        if sample.startswith("\ufeff"):
+            handle.read(1)  # seek(0) brings the BOM back; utf-8-sig only drops it at the start
+        reader = csv.reader(handle, _dialect(sample))
+        try:
+            yield from reader
+        except csv.Error as error:
+            raise ValueError(
+                f"{path.name}: cannot read the CSV near line {reader.line_num} ({error})"
+            ) from error
+
+
+def _xlsx_rows(path: Path) -> Iterator[Sequence[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise ValueError(f"{path.name} is not a readable XLSX workbook ({error})") from error
+    try:
+        yield from workbook.worksheets[0].iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    """The sniffed dialect, or the delimiter most common in the first line when sniffing fails
+    (a one-column file, a header-only file)."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        delimiter = max(",;\t|", key=first.count)
+
+        class Fallback(csv.excel):
+            pass
+
+        Fallback.delimiter = delimiter if first.count(delimiter) else ","
+        return Fallback
+
+
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
+_NUMBER_JUNK = re.compile(r"[\s.\-]")
 
 
 def _text_number(value: object) -> tuple[str, bool]:
     """Digits of a NIK/KK cell and whether it came from a numeric cell (lost precision)."""
+    if isinstance(value, str):
+        if value.isascii() and value.isdigit():  # the common case: already clean text
+            return value, False
+        text = value.strip().lstrip("'")
+        if _SCIENTIFIC.fullmatch(text):  # 6.10101E+15 as typed into a CSV
+            return _integer_text(float(text)), True
+        return _NUMBER_JUNK.sub("", text), False
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{int(value):d}", True
-    text = str(value or "").strip().lstrip("'")
-    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):  # 6.10101E+15 as typed into a CSV
-        return f"{int(float(text)):d}", True
-    return re.sub(r"[\s.\-]", "", text), False
+        return _integer_text(value), True
+    return _NUMBER_JUNK.sub("", str(value or "").strip().lstrip("'")), False
 
 
-def _date_candidates(value: object) -> list[date]:
+def _integer_text(number: float) -> str:
+    try:
+        return f"{int(number):d}"
+    except (OverflowError, ValueError):  # inf or nan: certainly not a NIK
+        return str(number)
+
+
+def _date_candidates(value: object) -> tuple[date, ...]:
+    """The dates a cell can mean, day-first before month-first."""
+    if isinstance(value, str):
+        return _dates_in_text(value.strip())
     if isinstance(value, datetime):
-        return [value.date()]
+        return (value.date(),)
     if isinstance(value, date):
-        return [value]
-    text = str(value or "").strip()
+        return (value,)
+    if value is None:
+        return ()
+    return _dates_in_text(str(value).strip())
+
+
+def _dates_in_text(text: str) -> tuple[date, ...]:
+    """Fixed-width numeric dates (most of a list) are sliced, not matched: a million birth
+    dates are nearly all distinct texts, so a cache would not help them."""
+    if len(text) == 10 and text.isascii():
+        sep = text[2]
+        if sep in "/-." and text[5] == sep and (text[:2] + text[3:5] + text[6:]).isdigit():
+            a, b, year = int(text[:2]), int(text[3:5]), int(text[6:])
+            return _valid([(year, b, a), (year, a, b)])  # day-first before month-first
+        if text[4] == "-" == text[7] and (text[:4] + text[5:7] + text[8:]).isdigit():
+            return _valid([(int(text[:4]), int(text[5:7]), int(text[8:]))])
+    return _dates_matched(text)
+
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
+_NUMERIC = re.compile(r"(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})")
+_PERIOD = re.compile(r"(\d{4})[/\-](\d{1,2})")
+_MONTH_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{4})")
+# `12 Februari 2026`, and the medium form `12-Feb-2026` (OpenSID, Excel): DOMAIN.md §9.
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:\s+|-)([A-Za-z]+)\.?(?:\s+|-)(\d{4})")
+
+
+@lru_cache(maxsize=1 << 16)
+def _dates_matched(text: str) -> tuple[date, ...]:
+    """The other forms, by pattern. Cached: periods and deactivation dates repeat."""
     if not text:
-        return []
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
+        return ()
+    m = _ISO.fullmatch(text)
     if m:
         return _valid([(int(m[1]), int(m[2]), int(m[3]))])
-    m = re.fullmatch(r"(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})", text)
+    m = _NUMERIC.fullmatch(text)
     if m:
         a, b, year = int(m[1]), int(m[2]), int(m[3])
         return _valid([(year, b, a), (year, a, b)])  # day-first before month-first
-    m = re.fullmatch(r"(\d{4})[/\-](\d{1,2})", text)  # a period: 2026-02
+    m = _PERIOD.fullmatch(text)  # a period: 2026-02
     if m:
         return _valid([(int(m[1]), int(m[2]), 1)])
-    m = re.fullmatch(r"([A-Za-z]+)\.?\s+(\d{4})", text)  # Februari 2026
+    m = _MONTH_YEAR.fullmatch(text)  # Februari 2026
     if m and m[1].lower() in MONTHS:
         return _valid([(int(m[2]), MONTHS[m[1].lower()], 1)])
-    m = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})", text)
+    m = _DAY_MONTH_YEAR.fullmatch(text)
     if m and m[2].lower() in MONTHS:
         return _valid([(int(m[3]), MONTHS[m[2].lower()], int(m[1]))])
-    return []
+    return ()
 
 
-def _valid(parts: list[tuple[int, int, int]]) -> list[date]:
+def _valid(parts: list[tuple[int, int, int]]) -> tuple[date, ...]:
     out: list[date] = []
     for year, month, day in parts:
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
         try:
             candidate = date(year, month, day)
         except ValueError:
             continue
         if candidate not in out:
             out.append(candidate)
-    return out
+    return tuple(out)
+
+
+_TITLES = re.compile(r"\b(H|HJ|NY|TN|SDR|SDRI|AN|BY)\.\s*")
+_INITIALS = re.compile(r"\.[A-Z]{1,2}\b")
+_SPACES = re.compile(r"\s+")
+_NOT_NAME = re.compile(r"[^A-Z ]")
 
 
 def name_key(name: str | None) -> str:
     """Upper case, titles and patronymic initials dropped (`MAWARDI.Z` -> `MAWARDI`)."""
-    text = re.sub(r"\b(H|HJ|NY|TN|SDR|SDRI|AN|BY)\.\s*", " ", (name or "").upper())
-    text = re.sub(r"\.[A-Z]{1,2}\b", " ", text)
-    return re.sub(r"[^A-Z ]", "", re.sub(r"\s+", " ", text)).strip()
+    if (
+        name
+        and name.isascii()
+        and name.isupper()
+        and name.replace(" ", "").isalpha()
+        and "  " not in name
+        and name[0] != " " != name[-1]
+    ):
+        return name  # already a key: plain words in capitals, single spaces
+    return _name_key(name)
 
 
-def parse_row(
-    values: list[object], columns: dict[str, int], row: int
-) -> tuple[DeactivationRecord | None, str | None, str | None]:
-    """One list row -> (record, rejection, warning)."""
+@lru_cache(maxsize=1 << 16)
+def _name_key(name: str | None) -> str:
+    text = _TITLES.sub(" ", (name or "").upper())
+    text = _INITIALS.sub(" ", text)
+    return _NOT_NAME.sub("", _SPACES.sub(" ", text)).strip()
 
-    def cell(name: str) -> object:
-        index = columns.get(name)
-        return values[index] if index is not None and index < len(values) else None
 
-    nik, numeric = _text_number(cell("nik"))
+known_prefix = lru_cache(maxsize=1 << 16)(is_known_prefix)
+
+
+@cache
+def _date_digits_ok(ddmm: str) -> bool:
+    """Whether check_nik accepts these DDMM digits (asked once per DDMM, not per row)."""
+    problems = check_nik("000000" + ddmm + "000001")  # prefix 000000: only "region" besides
+    return problems == ["region"]
+
+
+def nik_problems(nik: str) -> list[str]:
+    """check_nik with the region and date verdicts cached; a valid NIK costs a few dict hits.
+    Anything doubtful goes to check_nik itself, so the problem codes are its own."""
+    if (
+        len(nik) == 16
+        and nik.isascii()
+        and nik.isdigit()
+        and nik[12:] != "0000"
+        and known_prefix(nik[:6])
+        and _date_digits_ok(nik[6:10])
+    ):
+        return []
+    return check_nik(nik)
+
+
+def _text(value: object) -> str | None:
+    if value.__class__ is str:
+        return value.strip() or None  # type: ignore[attr-defined]
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
+def _upper(value: object) -> str | None:
+    if value.__class__ is str:
+        return value.strip().upper() or None  # type: ignore[attr-defined]
+    text = _text(value)
+    return text.upper() if text else None
+
+
+def _parse(
+    cells: Sequence[object], row: int
+) -> tuple[tuple[object, ...] | None, str | None, str | None]:
+    """One row's cells (in COLUMNS order) -> (stored tuple, rejection, warning)."""
+    (raw_nik, raw_kk, raw_name, raw_birth, raw_village, raw_district, raw_off, raw_desil,
+     raw_reason) = cells  # fmt: skip
+    nik, numeric = _text_number(raw_nik)
     if not nik:
         return None, "empty NIK", None
-    problems = check_nik(nik)
     if numeric and (len(nik) != 16 or nik.endswith("0")):
         return (
             None,
@@ -159,41 +312,125 @@ def parse_row(
             ),
             None,
         )
+    problems = nik_problems(nik)
     if problems:
         return None, f"NIK {mask_nik(nik)} is not valid ({', '.join(problems)})", None
-    kk, _ = _text_number(cell("kk_number"))
-    warning = None
-    birth_date = None
-    births = _date_candidates(cell("birth_date"))
-    info = decode_nik(nik)
-    if births:
-        agreeing = [
-            d for d in births if info and (d.day, d.month) == (info.birth_day, info.birth_month)
-        ]
+    kk, _ = _text_number(raw_kk)
+    warnings: list[str] = []
+    births = _date_candidates(raw_birth)
+    if len(births) > 1:  # DD/MM or MM/DD: the NIK's date digits decide
+        raw_day, month = int(nik[6:8]), int(nik[8:10])
+        day = raw_day - 40 if raw_day > 40 else raw_day
+        agreeing = [d for d in births if d.day == day and d.month == month]
+        if not agreeing:
+            warnings.append("birth date is ambiguous (day/month) and the NIK does not settle it")
         birth_date = agreeing[0] if agreeing else births[0]
-        if len(births) > 1 and not agreeing:
-            warning = "birth date is ambiguous (day/month) and the NIK does not settle it"
-    deactivated = _date_candidates(cell("deactivated_on"))
+    else:
+        birth_date = births[0] if births else None
+    deactivated = _date_candidates(raw_off)
+    desil = _text(raw_desil)
+    if desil is not None and len(desil) > DESIL_MAX:
+        warnings.append(f"desil {desil[:20]!r} is not a desil; left empty")
+        desil = None
+    name = _upper(raw_name)
     return (
-        DeactivationRecord(
-            nik=nik,
-            kk_number=kk if len(kk) == 16 else None,
-            name=str(cell("name") or "").strip().upper() or None,
-            birth_date=birth_date,
-            village=str(cell("village") or "").strip().upper() or None,
-            district=str(cell("district") or "").strip().upper() or None,
-            deactivated_on=deactivated[0] if deactivated else None,
-            desil=str(cell("desil") or "").strip() or None,
-            reason=str(cell("reason") or "").strip() or None,
-            row=row,
+        (
+            nik,
+            kk if len(kk) == 16 else None,
+            name,
+            name_key(name),
+            birth_date,
+            _upper(raw_village),
+            _upper(raw_district),
+            deactivated[0] if deactivated else None,
+            desil,
+            _text(raw_reason),
+            row,
         ),
         None,
-        warning,
+        "; ".join(warnings) or None,
     )
 
 
+def _picker(columns: dict[str, int]):
+    """values -> the cells of COLUMNS' fields; a missing column or a short row gives None."""
+    indexes = [columns.get(name, -1) for name in COLUMNS]
+    width = max(indexes) + 1
+    pick = itemgetter(*indexes)
+
+    def cells(values: Sequence[object]) -> tuple[object, ...]:
+        padded = list(values)
+        if len(padded) < width:
+            padded += [None] * (width - len(padded))
+        padded.append(None)  # index -1: the missing columns
+        return pick(padded)
+
+    return cells
+
+
+def parse_row(
+    values: list[object], columns: dict[str, int], row: int
+) -> tuple[DeactivationRecord | None, str | None, str | None]:
+    """One list row -> (record, rejection, warning)."""
+    stored, rejection, warning = _parse(_picker(columns)(values), row)
+    return (_from_stored(stored) if stored else None), rejection, warning
+
+
+def _from_stored(stored: tuple[object, ...]) -> DeactivationRecord:
+    data = dict(zip(STORED, stored, strict=True))
+    data.pop("name_key")
+    return DeactivationRecord(**data)
+
+
+def _blank(values: Sequence[object]) -> bool:
+    return not any(values) and all(v in (None, "") for v in values)
+
+
+class _Writer:
+    """Bulk inserts into `deactivation` on one connection, inside the caller's transaction.
+
+    SQLite gets the driver's own executemany with dates as the ISO text SQLAlchemy stores
+    (no per-row bind processing); other databases get SQLAlchemy's executemany."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.sqlite = connection.dialect.name == "sqlite"
+        quote = connection.dialect.identifier_preparer.quote
+        self.sql = (
+            f"INSERT INTO {quote(deactivation.name)} ({', '.join(quote(c) for c in STORED)}) "
+            f"VALUES ({', '.join('?' * len(STORED))})"
+        )
+
+    def write(self, rows: list[tuple[object, ...]]) -> None:
+        if not rows:
+            return
+        rows.sort(key=itemgetter(0))  # NIK order: the primary-key B-tree fills page by page
+        if self.sqlite:  # dates as the `YYYY-MM-DD` text SQLAlchemy's SQLite Date stores
+            self.connection.exec_driver_sql(
+                self.sql,
+                [
+                    (a, b, c, d, e and e.isoformat(), f, g, h and h.isoformat(), i, j, k)
+                    for a, b, c, d, e, f, g, h, i, j, k in rows
+                ],
+            )
+        else:
+            self.connection.execute(
+                insert(deactivation), [dict(zip(STORED, r, strict=True)) for r in rows]
+            )
+
+
+def _sqlite_pragma(connection: Connection, name: str, value: object | None = None) -> object:
+    if value is None:
+        return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+    connection.exec_driver_sql(f"PRAGMA {name}={value}")
+    return value
+
+
 def import_list(path: Path, engine: Engine) -> ImportReport:
-    """Read `path` and replace the stored list with its valid rows, atomically."""
+    """Read `path` and replace the stored list with its valid rows, atomically.
+
+    ValueError when the file cannot be read at all (empty, no NIK column, not a CSV or XLSX);
+    the stored list is then left as it was."""
     report = ImportReport(source=str(path))
     rows = _rows(path)
     header = next(rows, None)
@@ -202,34 +439,43 @@ def import_list(path: Path, engine: Engine) -> ImportReport:
     columns = map_columns([str(h or "") for h in header])
     if "nik" not in columns:
         raise ValueError(
-            f"{path.name}: no NIK column found among the headers {header!r}; "
+            f"{path.name}: no NIK column found among the headers {list(header)[:30]!r}; "
             f"expected one of {', '.join(COLUMNS['nik'])}"
         )
     report.columns = {name: str(header[i]) for name, i in columns.items()}
-    seen: set[str] = set()
+    cells = _picker(columns)
+    seen: set[int] = set()  # NIKs as ints: half the memory of a million strings
     with engine.begin() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            cache_size = _sqlite_pragma(connection, "cache_size")
+            _sqlite_pragma(connection, "cache_size", -128 * 1024)  # 128 MB while importing
         connection.execute(delete(deactivation))
-        batch: list[dict] = []
+        for index in deactivation.indexes:  # rebuilt once after the bulk insert
+            index.drop(connection)
+        writer = _Writer(connection)
+        batch: list[tuple[object, ...]] = []
         for number, values in enumerate(rows, start=2):
-            if not any(v not in (None, "") for v in values):
+            if _blank(values):
                 continue
-            record, rejection, warning = parse_row(list(values), columns, number)
-            if rejection:
-                report.rejected.append((number, rejection))
+            stored, rejection, warning = _parse(cells(values), number)
+            if stored is None:
+                report.rejected.append((number, rejection or "unreadable row"))
                 continue
-            assert record is not None
-            if record.nik in seen:
-                report.warnings.append((number, f"NIK {mask_nik(record.nik)} listed twice"))
+            key = int(stored[0])  # type: ignore[call-overload]
+            if key in seen:
+                report.warnings.append((number, f"NIK {mask_nik(str(stored[0]))} listed twice"))
                 continue
-            seen.add(record.nik)
+            seen.add(key)
             if warning:
                 report.warnings.append((number, warning))
-            batch.append({**record.model_dump(), "name_key": name_key(record.name)})
+            batch.append(stored)
             if len(batch) >= BATCH:
-                connection.execute(insert(deactivation), batch)
-                batch.clear()
-        if batch:
-            connection.execute(insert(deactivation), batch)
+                writer.write(batch)
+                batch = []
+        writer.write(batch)
+        for index in deactivation.indexes:
+            index.create(connection)
         report.imported = len(seen)
         connection.execute(
             insert(list_import),
@@ -242,12 +488,24 @@ def import_list(path: Path, engine: Engine) -> ImportReport:
                 }
             ],
         )
+        if sqlite:
+            _sqlite_pragma(connection, "cache_size", cache_size)
     return report
 
 
+# Built once: SQLAlchemy then reuses the compiled SQL instead of building it per lookup.
+_BY_NIK = select(deactivation).where(deactivation.c.nik == bindparam("nik"))
+_BY_NIKS = select(deactivation).where(deactivation.c.nik.in_(bindparam("niks", expanding=True)))
+_BY_NAME_AND_BIRTH = select(deactivation).where(
+    deactivation.c.birth_date == bindparam("birth_date"),
+    deactivation.c.name_key == bindparam("name_key"),
+)
+
+
 def lookup(engine: Engine, nik: str) -> DeactivationRecord | None:
+    """The list entry under exactly this NIK (primary-key lookup)."""
     with engine.connect() as connection:
-        row = connection.execute(select(deactivation).where(deactivation.c.nik == nik)).first()
+        row = connection.execute(_BY_NIK, {"nik": nik}).first()
     return _record(row) if row else None
 
 
@@ -279,16 +537,12 @@ def candidates(
     found: list[tuple[DeactivationRecord, str]] = []
     with engine.connect() as connection:
         if nik:
-            rows = connection.execute(
-                select(deactivation).where(deactivation.c.nik.in_(near_niks(nik)))
-            ).all()
+            rows = connection.execute(_BY_NIKS, {"niks": near_niks(nik)}).all()
             found += [(_record(r), "NIK differs by one digit from the one read") for r in rows]
         key = name_key(name)
         if key and birth_date:
             rows = connection.execute(
-                select(deactivation).where(
-                    deactivation.c.birth_date == birth_date, deactivation.c.name_key == key
-                )
+                _BY_NAME_AND_BIRTH, {"birth_date": birth_date, "name_key": key}
             ).all()
             found += [
                 (_record(r), "same name and birth date under another NIK")

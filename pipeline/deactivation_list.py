@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import re
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -104,12 +103,16 @@ def _rows(path: Path) -> Iterator[Sequence[object]]:
 def _xlsx_rows(path: Path) -> Iterator[Sequence[object]]:
     from openpyxl import load_workbook
 
+    # A damaged workbook raises whatever zipfile, the XML parser or openpyxl meets first
+    # (BadZipFile, KeyError, ParseError, InvalidFileException...): all mean "cannot read it".
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+    except Exception as error:
         raise ValueError(f"{path.name} is not a readable XLSX workbook ({error})") from error
     try:
         yield from workbook.worksheets[0].iter_rows(values_only=True)
+    except Exception as error:
+        raise ValueError(f"{path.name}: the first sheet cannot be read ({error})") from error
     finally:
         workbook.close()
 

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import create_engine, func, select
 
+import pipeline.deactivation_list as dl
+from models.tables import deactivation
 from pipeline.deactivation_list import candidates, import_list, lookup, near_niks
 from pipeline.state import engine_for
 
@@ -85,3 +88,99 @@ def test_candidates_one_digit_away_and_by_name_and_birth_date(tmp_path: Path, en
     assert niks["6101010101800001"].startswith("same name")
     swaps = sum(a != b for a, b in pairwise(NIK))
     assert len(near_niks(NIK)) == 16 * 9 + swaps  # one digit changed, or neighbours swapped
+
+
+def test_medium_dates_and_long_dates_are_read(tmp_path: Path, engine):
+    path = tmp_path / "bnba.csv"
+    path.write_text(
+        f"NIK,NAMA,TGL_LAHIR,TGL_NONAKTIF\n{NIK},SITI,05-Jul-1989,1 Pebruari 2026\n"
+        "6101010101800001,BUDI,1 Januari 1980,01-Feb-2026\n"
+    )
+    report = import_list(path, engine)
+    assert (report.imported, report.rejected, report.warnings) == (2, [], [])
+    assert lookup(engine, NIK).birth_date == date(1989, 7, 5)
+    assert lookup(engine, NIK).deactivated_on == date(2026, 2, 1)
+    assert lookup(engine, "6101010101800001").birth_date == date(1980, 1, 1)
+
+
+def test_duplicates_overlong_desil_and_blank_lines(tmp_path: Path, engine):
+    path = tmp_path / "bnba.csv"
+    path.write_text(
+        "NIK;NAMA;DESIL\n"
+        f"{NIK};SITI;7\n"
+        ";;\n"
+        f"{NIK};SITI LAGI;7\n"
+        "6101010101800001;BUDI;DESIL 10 SANGAT MAMPU\n"
+    )
+    report = import_list(path, engine)
+    assert report.imported == 2
+    assert report.warnings[0] == (4, "NIK 6101********0003 listed twice")
+    assert report.warnings[1][0] == 5 and "not a desil" in report.warnings[1][1]
+    assert lookup(engine, NIK).name == "SITI"  # the first listing wins
+    assert lookup(engine, "6101010101800001").desil is None
+
+
+def test_scientific_notation_and_overflowing_numbers_are_rejected_not_raised(
+    tmp_path: Path, engine
+):
+    path = tmp_path / "bnba.csv"
+    path.write_text("NIK,NAMA\n6.10101E+15,SITI\n1e999,BUDI\n")
+    report = import_list(path, engine)
+    assert report.imported == 0
+    assert [row for row, _ in report.rejected] == [2, 3]
+    assert all("stored as a number" in why for _, why in report.rejected)
+
+
+def _listed(url: str) -> int:
+    with create_engine(url).connect() as connection:
+        return connection.execute(select(func.count()).select_from(deactivation)).scalar_one()
+
+
+def test_readers_see_the_old_list_until_the_new_one_is_complete(
+    tmp_path: Path, engine, monkeypatch
+):
+    old = tmp_path / "old.csv"
+    old.write_text(f"NIK,NAMA\n{NIK},SITI\n")
+    import_list(old, engine)
+    new = tmp_path / "new.csv"
+    new.write_text("NIK,NAMA\n" + "".join(f"61010101018{n:05d},ORANG {n}\n" for n in range(1, 9)))
+    url = str(engine.url)
+    seen_by_reader: list[tuple[int, bool]] = []
+    write = dl._Writer.write
+
+    def write_and_look(self, rows):
+        write(self, rows)
+        # Another connection, mid-import: still the old list, whole.
+        seen_by_reader.append((_listed(url), lookup(create_engine(url), NIK) is not None))
+
+    monkeypatch.setattr(dl, "BATCH", 3)
+    monkeypatch.setattr(dl._Writer, "write", write_and_look)
+    report = import_list(new, engine)
+    assert report.imported == 8
+    assert seen_by_reader and set(seen_by_reader) == {(1, True)}
+    assert _listed(url) == 8 and lookup(engine, NIK) is None
+
+
+def test_a_file_that_breaks_mid_way_leaves_the_old_list(tmp_path: Path, engine):
+    old = tmp_path / "old.csv"
+    old.write_text(f"NIK,NAMA\n{NIK},SITI\n")
+    import_list(old, engine)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("NIK,NAMA\n6101010101800001,BUDI\n6101010101800002," + "A" * 200_000 + "\n")
+    with pytest.raises(ValueError, match="cannot read the CSV"):
+        import_list(broken, engine)
+    assert lookup(engine, NIK) is not None
+    assert lookup(engine, "6101010101800001") is None
+
+
+def test_a_file_that_is_not_a_workbook_is_a_clear_error(tmp_path: Path, engine):
+    path = tmp_path / "bnba.xlsx"
+    path.write_bytes(b"this is not a zip file")
+    with pytest.raises(ValueError, match="not a readable XLSX"):
+        import_list(path, engine)
+
+
+def test_one_column_file_without_delimiter_imports(tmp_path: Path, engine):
+    path = tmp_path / "bnba.csv"
+    path.write_text(f"NIK\n{NIK}\n")
+    assert import_list(path, engine).imported == 1

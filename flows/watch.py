@@ -48,7 +48,8 @@ def watch_inbox(
     stable = {sub: fp for sub, fp in after.items() if before.get(sub) == fp}
     engine = engine_for(state_url(out, settings))
     with engine.connect() as connection:
-        decided = dict(connection.execute(select(decision.c.submission, decision.c.fingerprint)))
+        rows = connection.execute(select(decision.c.submission, decision.c.fingerprint))
+        decided = {row.submission: row.fingerprint for row in rows}
     todo = sorted(sub for sub, fp in stable.items() if decided.get(sub) != fp)
     waiting = len(after) - len(stable)
     logger.info("%d submissions to decide, %d still uploading", len(todo), waiting)

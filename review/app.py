@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
@@ -35,7 +38,7 @@ from review import actions, auth, labels
 from review.cases import load_case, when
 from review.dashboard import load_dashboard
 from review.pages import PageMissing, page_png
-from review.queue import ALL, PRIORITIES, STATUSES, load_queue, sync_cases
+from review.queue import ALL, PRIORITIES, STATUSES, CaseIndex, load_queue
 from review.settings import ReviewSettings
 from review.tables import corrections as corrections_table
 
@@ -58,6 +61,7 @@ class Context:
     engine: Engine
     storage: Storage
     policy: Policy
+    index: CaseIndex
 
     def as_of(self) -> date:
         return self.settings.as_of or date.today()
@@ -103,10 +107,28 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
 
     metadata.create_all(engine)
     storage, _ = open_location(str(settings.out), pipeline)
-    ctx = Context(settings, pipeline, engine, storage, load_policy(settings.policy_file))
+    ctx = Context(
+        settings, pipeline, engine, storage, load_policy(settings.policy_file), CaseIndex(engine)
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        """Under a server, the queue's copy of the decisions follows `process` runs."""
+        stop = threading.Event()
+        follower = threading.Thread(
+            target=ctx.index.follow, args=(stop,), name="review-index", daemon=True
+        )
+        follower.start()
+        yield
+        stop.set()
+        follower.join(timeout=5)
 
     app = FastAPI(
-        title="Reaktivasi PBI-JK — peninjauan", docs_url=None, redoc_url=None, openapi_url=None
+        title="Reaktivasi PBI-JK — peninjauan",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
     templates = Jinja2Templates(directory=str(PACKAGE / "templates"))
@@ -117,7 +139,10 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
+        started = time.perf_counter()
         response = await call_next(request)
+        elapsed = (time.perf_counter() - started) * 1000
+        response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -253,7 +278,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     ):
         status = status if status in (*STATUSES, ALL) else "needs_review"
         prioritas = prioritas if prioritas in (*PRIORITIES, ALL) else ALL
-        sync_cases(engine)
+        ctx.index.refresh()
         found = load_queue(engine, status, prioritas, kecamatan, halaman, settings.page_size)
         return page(
             request,
@@ -267,7 +292,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
 
     @app.get("/dasbor", response_class=HTMLResponse)
     def dashboard(request: Request, current: Signed):
-        sync_cases(engine)
+        ctx.index.refresh()
         return page(request, "dashboard.html", current, board=load_dashboard(engine))
 
     # --- one case ----------------------------------------------------------------------------
@@ -337,6 +362,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
             )
         except actions.CaseNotFound:
             raise HTTPException(404, "Kasus tidak ditemukan.") from None
+        ctx.index.refresh(force=True)
         background.add_task(_publish, engine, storage)
         return RedirectResponse(f"/kasus/{quote(submission)}?diputuskan=1", status_code=303)
 
@@ -356,6 +382,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
             actions.return_to_applicant(engine, storage, current.user, submission, codes, note)
         except actions.CaseNotFound:
             raise HTTPException(404, "Kasus tidak ditemukan.") from None
+        ctx.index.refresh(force=True)
         background.add_task(_publish, engine, storage)
         return RedirectResponse(f"/kasus/{quote(submission)}?diputuskan=1", status_code=303)
 

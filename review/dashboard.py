@@ -1,4 +1,5 @@
-"""The operator's dashboard: counts by status, priority and kecamatan, and per day received."""
+"""The operator's dashboard: counts by status, priority and kecamatan, and per day received
+(from the review app's copy of the decisions, `review_case`, kept current by `review.queue`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
-from models.tables import decision
 from review.queue import PRIORITIES, STATUSES
 from review.tables import cases
 
@@ -22,29 +22,25 @@ class Dashboard:
 
 
 def load_dashboard(engine: Engine, days: int = 30) -> Dashboard:
-    joined = decision.outerjoin(cases, cases.c.submission == decision.c.submission)
     day = func.date(cases.c.received_at)
     with engine.connect() as connection:
         by_status = dict(
-            connection.execute(
-                select(decision.c.status, func.count()).group_by(decision.c.status)
-            ).all()
+            connection.execute(select(cases.c.status, func.count()).group_by(cases.c.status)).all()
         )
         by_priority = dict(
             connection.execute(
-                select(decision.c.priority, func.count()).group_by(decision.c.priority)
+                select(cases.c.priority, func.count()).group_by(cases.c.priority)
             ).all()
         )
         district_rows = connection.execute(
-            select(cases.c.district, decision.c.status, func.count())
-            .select_from(joined)
-            .group_by(cases.c.district, decision.c.status)
+            select(cases.c.district, cases.c.status, func.count()).group_by(
+                cases.c.district, cases.c.status
+            )
         ).all()
         day_rows = connection.execute(
-            select(day, decision.c.status, func.count())
-            .select_from(joined)
+            select(day, cases.c.status, func.count())
             .where(cases.c.received_at.is_not(None))
-            .group_by(day, decision.c.status)
+            .group_by(day, cases.c.status)
         ).all()
     return Dashboard(
         by_status={s: by_status.get(s, 0) for s in STATUSES},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     DateTime,
@@ -78,7 +77,14 @@ cases = Table(
     "review_case",
     metadata,
     Column("submission", String(255), primary_key=True),
-    Column("district", Text, index=True, doc="kecamatan from the KK or SKTM, else the list"),
-    Column("received_at", DateTime, index=True, doc="when its first document was read"),
-    Column("extra", JSON),
+    Column("status", String(32), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("rank", Integer, nullable=False, doc="0 urgent, 1 regular: the queue's first key"),
+    Column("district", Text, doc="kecamatan from the KK or SKTM, else the list"),
+    Column("received_at", DateTime, doc="when the case's first document was read"),
+    Column("decided_at", DateTime, doc="the decision row this copy was taken from"),
+    Index("ix_review_case_queue", "status", "rank", "received_at", "submission"),
+    Index("ix_review_case_all", "rank", "received_at", "submission"),
+    Index("ix_review_case_district", "district", "status"),
+    Index("ix_review_case_decided_at", "decided_at"),
 )

@@ -38,11 +38,25 @@ def remove_rules(
     rules = cv2.bitwise_or(horizontal, vertical)
     if not rules.any():
         return gray
+    rules = cv2.bitwise_and(rules, cv2.bitwise_not(_solid_areas(ink, letter_height or dpi / 12)))
+    if not rules.any():
+        return gray
     rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
     rules = cv2.resize(rules, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
     cleaned = gray.copy()
     cleaned[rules > 0] = 255
     return cleaned
+
+
+def _solid_areas(ink: np.ndarray, letter_height: float) -> np.ndarray:
+    """Ink areas thicker than any rule: a KTP's grey frame, a photo, a shaded header.
+
+    They survive the openings that find rules, and painting them white would take the
+    labels printed on them along ("NIK", "Nama" on a photocopied card's grey band).
+    """
+    thick = max(5, round(letter_height / 3))  # px at half resolution, ~2/3 letter height
+    box = cv2.getStructuringElement(cv2.MORPH_RECT, (thick, thick))
+    return cv2.dilate(cv2.morphologyEx(ink, cv2.MORPH_OPEN, box), np.ones((3, 3), np.uint8))
 
 
 def flatten_background(gray: np.ndarray, dpi: int = 300) -> np.ndarray:
@@ -99,7 +113,12 @@ MIN_PAGE_AREA = 0.2  # share of the photo a detected page must cover
 TARGET_TEXT_HEIGHT = 32  # px: median letter height Tesseract reads best at (cap height ~30)
 
 
-def _work_copy(gray: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
+def work_copy(gray: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
+    """A copy at most `side` px on its long side for estimating geometry, and its scale.
+
+    Steps given an image that is already this small use it as it is, so one copy can
+    serve several of them.
+    """
     scale = side / max(gray.shape[:2])
     if scale >= 1:
         return gray, 1.0
@@ -115,7 +134,7 @@ def find_page_quad(image: np.ndarray) -> np.ndarray | None:
     gives None, and so does a photo with no clean quadrilateral: the page is used as it is.
     Pass the photo as received (RGB or grey): see `_paper_contrast`.
     """
-    small, scale = _work_copy(image)
+    small, scale = work_copy(image)
     small = _paper_contrast(small)
     blur = cv2.GaussianBlur(small, (5, 5), 0)
     frame = small.shape[0] * small.shape[1]
@@ -229,7 +248,7 @@ def skew_angle(gray: np.ndarray, limit: float = 6.0) -> float:
     ink profile has the largest variance wins. Searched coarse (1°) then fine (0.25°) on a
     small binarised copy.
     """
-    small, _ = _work_copy(gray, 800)
+    small, _ = work_copy(gray, 800)
     ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     if ink.mean() < 1:
         return 0.0
@@ -297,7 +316,7 @@ def text_runs_vertically(gray: np.ndarray) -> bool:
     Lines of text make the row profile of ink spiky (line, gap, line); on a page turned by 90°
     the column profile is the spiky one. Cheap enough to run on every page, unlike OSD.
     """
-    small, _ = _work_copy(gray)
+    small, _ = work_copy(gray)
     ink = (
         cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
         > 0

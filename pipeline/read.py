@@ -37,6 +37,7 @@ from pipeline.preprocess import (
     text_runs_vertically,
     to_gray,
     warp_page,
+    work_copy,
 )
 from pipeline.quality import measure
 
@@ -129,14 +130,16 @@ def read_raster(
     # Light and rules first: a shadow band or a table's rules would fool the profile test.
     gray, letter_height = remove_specks(flatten_background(gray, dpi))
     gray = remove_rules(gray, dpi, letter_height)
-    if text_runs_vertically(gray):
+    # The side test and the skew search share one small copy (geometry needs no detail).
+    small, _ = work_copy(gray)
+    if text_runs_vertically(small):
         orientation = _osd(gray, result.cost)
         sure = orientation.confidence >= MIN_OSD_CONFIDENCE
         if not (sure and orientation.rotate in (0, 180)):
             turn = orientation.rotate if orientation.rotate in (90, 270) else 90
-            gray = rotate_quarter(gray, turn)
+            gray, small = rotate_quarter(gray, turn), rotate_quarter(small, turn)
             result.rotation = turn
-    result.skew = skew_angle(gray)
+    result.skew = skew_angle(small)
     gray = rotate_small(gray, -result.skew)
     gray, result.scale = scale_for_text(gray, letter_height)
     result.dpi = round(dpi * result.scale)

@@ -23,7 +23,7 @@ from pipeline.errors import IngestError
 from pipeline.ingest import LoadedDocument, PageImage, load_bytes, load_document
 from pipeline.ocr import OcrOptions, OcrTimeout
 from pipeline.read import read_raster
-from pipeline.reread import reread_number_fields
+from pipeline.reread import reread_members, reread_number_fields
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ def extract_document(
             images,
             ocr_options(settings, settings.raster_dpi),
             settings.ocr_cache_dir,
+            doc_type,
         )
         if changed:
             result.fields.update(changed)
@@ -125,6 +126,17 @@ def extract_document(
             }
             result.notices = [n for n in result.notices if n.code not in number_codes]
         result.notices.extend(n for n in reread_notices if n not in result.notices)
+        if doc_type is DocType.kk and result.members:
+            kk_number = result.fields["kk_number"].value if "kk_number" in result.fields else None
+            result.members, member_notices = reread_members(
+                lines,
+                images,
+                ocr_options(settings, settings.raster_dpi),
+                settings.ocr_cache_dir,
+                kk_number,
+            )
+            result.notices = [n for n in result.notices if not n.code.startswith("kk_member")]
+            result.notices.extend(member_notices)
     fields = {
         name: result.fields.get(name, Field(name=name)) for name in FIELDS_BY_DOC_TYPE[doc_type]
     }

@@ -14,13 +14,31 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from extractors.kk import SecondReading, choose_nik, extract_members, member_rows
+from extractors.lines import group_lines
 from extractors.nik import NumberRegion, extract_kk_number, extract_nik, number_regions
-from models import Box, Field, Line, Notice, Word
+from models import Box, DocType, Field, Line, Member, Notice, Word
 from pipeline.ocr import OcrOptions, ocr_image
 
 REREAD_PENALTY = 0.9
 TARGET_HEIGHT = 48  # px of digit height Tesseract reads best at
 DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789"
+# Tesseract's `eng` model reads a digits-only line better than `ind`, which turns a leading 7
+# into 1 in narrow fonts (measured on generated KKs; `eng` ships with every tesseract-ocr).
+DIGITS_LANGUAGE = "eng"
+STACK_MARGIN = 20  # px of white left of each stacked crop
+INK_LEVEL = 128  # grey below this is ink (prepared pages have a flattened white background)
+SPACE_SHARE = 0.2  # a printed space is wider than this share of the letter height (measured)
+
+
+def digits_options(options: OcrOptions, psm: int = 6) -> OcrOptions:
+    """A line (psm 7) or a stack of lines (psm 6) of digits: nothing else can come out."""
+    return replace(options, psm=psm, languages=DIGITS_LANGUAGE, extra_config=DIGITS_ONLY)
+
+
+# Fields read a second time even when the first reading validated: a KTP photographed by
+# phone loses NIK digits to glare and blur, and the NIK is all a KTP is there for.
+ALWAYS_REREAD: dict[DocType, frozenset[str]] = {DocType.ktp: frozenset({"nik"})}
 
 NUMBER_FIELDS = {"nik": ("nik", extract_nik), "kk_number": ("kk", extract_kk_number)}
 
@@ -46,8 +64,7 @@ def _reread_line(
     cache_dir: Path | None = None,
 ) -> Line | None:
     crop, left, top, scale = _crop(image, region.value_box)
-    digits_options = replace(options, psm=7, extra_config=DIGITS_ONLY)
-    words = ocr_image(crop, digits_options, line.page, cache_dir)
+    words = ocr_image(crop, digits_options(options, psm=7), line.page, cache_dir)
     if not words:
         return None
     placed = [
@@ -67,24 +84,47 @@ def _reread_line(
     return Line(words=[*region.label_words, *placed], page=line.page)
 
 
+def _second_is_better(name: str, first: Field, second: Field, fields: dict[str, Field]) -> bool:
+    """Between two valid readings: the NIK agreeing with the printed birth date, else the more
+    confident one."""
+    if first.value is None:
+        return True
+    if second.value is None or second.value == first.value:
+        return False
+    if name != "nik":
+        return second.confidence > first.confidence
+    birth = fields.get("birth_date")
+    chosen, _ = choose_nik(
+        [(first.value, first.confidence), (second.value, second.confidence)],
+        birth_date=birth.value if birth is not None else None,
+    )
+    return chosen == second.value
+
+
 def reread_number_fields(
     fields: dict[str, Field],
     lines: list[Line],
     images: dict[int, np.ndarray],
     options: OcrOptions,
     cache_dir: Path | None = None,
+    doc_type: DocType | None = None,
 ) -> tuple[dict[str, Field], list[Notice]]:
-    """Fill a null NIK / KK number from a second reading of its labelled row, if it helps.
+    """Fill a null NIK / KK number from a second reading of its labelled row, if it helps;
+    on a KTP the NIK is read twice even when the first reading validated (`ALWAYS_REREAD`).
 
     Returns the fields that changed and the notices of the second reading.
     """
-    wanted = {name for name in NUMBER_FIELDS if name in fields and fields[name].value is None}
-    if not wanted:
-        return {}, []
+    always = ALWAYS_REREAD.get(doc_type, frozenset()) if doc_type else frozenset()
+    wanted = {
+        name
+        for name in NUMBER_FIELDS
+        if name in fields and (fields[name].value is None or name in always)
+    }
     changed: dict[str, Field] = {}
+    done: set[str] = set()
     notices: list[Notice] = []
     for region in number_regions(lines):
-        for name in wanted - changed.keys():
+        for name in wanted - done:
             anchor, extractor = NUMBER_FIELDS[name]
             image = images.get(region.page)
             if region.anchor != anchor or image is None:
@@ -93,8 +133,161 @@ def reread_number_fields(
             if line is None:
                 continue
             field, field_notices = extractor([line])
-            if field.value is not None:
+            if field.value is None:
+                if fields[name].value is None:
+                    notices.extend(field_notices)
+                continue
+            done.add(name)
+            if _second_is_better(name, fields[name], field, fields):
                 changed[name] = field
-            else:
-                notices.extend(field_notices)
     return changed, ([] if changed else notices)
+
+
+# --- KK member rows ---------------------------------------------------------------------------
+
+
+def _cell_box(words: list[Word]) -> Box:
+    """The cell around its words, padded by half a letter height (not into the next cell)."""
+    box = Box.union([w.box for w in words])
+    pad = max(2, min(w.box.height for w in words) // 2)
+    return Box(
+        left=max(0, box.left - pad),
+        top=max(0, box.top - pad),
+        width=box.width + 2 * pad,
+        height=box.height + 2 * pad,
+    )
+
+
+def read_stacked(
+    image: np.ndarray,
+    boxes: list[Box],
+    options: OcrOptions,
+    page: int,
+    cache_dir: Path | None = None,
+) -> list[list[Word]]:
+    """Read many small crops with one Tesseract call: they are stacked on a white sheet, a
+    crop's height apart, and each word goes back to the crop it sits in, in page coordinates.
+    One process per KK instead of one per cell keeps the second reading cheap."""
+    if not boxes:
+        return []
+    crops = [image[b.top : b.bottom, b.left : b.right] for b in boxes]
+    gap = max(c.shape[0] for c in crops)
+    width = max(c.shape[1] for c in crops) + 2 * STACK_MARGIN
+    height = gap + sum(c.shape[0] + gap for c in crops)
+    sheet = np.full((height, width), 255, dtype=image.dtype)
+    offsets: list[int] = []
+    y = gap
+    for crop in crops:
+        sheet[y : y + crop.shape[0], STACK_MARGIN : STACK_MARGIN + crop.shape[1]] = crop
+        offsets.append(y)
+        y += crop.shape[0] + gap
+    out: list[list[Word]] = [[] for _ in boxes]
+    for word in ocr_image(sheet, options, page, cache_dir):
+        centre = word.box.center_y
+        slot = next((i for i, o in enumerate(offsets) if o <= centre < o + crops[i].shape[0]), None)
+        if slot is None:
+            continue
+        box = boxes[slot]
+        out[slot].append(
+            word.model_copy(
+                update={
+                    "box": Box(
+                        left=box.left + word.box.left - STACK_MARGIN,
+                        top=box.top + word.box.top - offsets[slot],
+                        width=word.box.width,
+                        height=word.box.height,
+                    ),
+                    "page": page,
+                }
+            )
+        )
+    return [[w for line in group_lines(words) for w in line.words] for words in out]
+
+
+def _blank_run(image: np.ndarray, left: int, right: int, top: int, bottom: int) -> int:
+    """The widest run of ink-free pixel columns in image[top:bottom, left:right]."""
+    region = image[max(0, top) : bottom, max(0, left) : right]
+    if region.size == 0:
+        return 0
+    ink = region < min(INK_LEVEL, int(region.max()) - 1)
+    best = run = 0
+    for blank in ~ink.any(axis=0):
+        run = run + 1 if blank else 0
+        best = max(best, run)
+    return best
+
+
+def join_false_splits(words: list[Word], image: np.ndarray) -> list[Word]:
+    """Join neighbouring words with no real space between them on the page.
+
+    Read alone, a name cell sometimes comes back split inside a word (`JAT MIKO`): a space the
+    font prints leaves blank columns of a fifth of the letter height or more (0.23 between
+    `A` and `W`, 0.35 usually), a gap inside a word less (0.17 between `T` and `M`).
+    """
+    out: list[Word] = []
+    for word in words:
+        last = out[-1] if out else None
+        same_line = last is not None and abs(last.box.center_y - word.box.center_y) < (
+            word.box.height / 2
+        )
+        if last is not None and same_line:
+            height = max(last.box.height, word.box.height)
+            reach = height // 2
+            top, bottom = min(last.box.top, word.box.top), max(last.box.bottom, word.box.bottom)
+            run = _blank_run(image, last.box.right - reach, word.box.left + reach, top, bottom)
+            if run < height * SPACE_SHARE:
+                out[-1] = Word(
+                    text=last.text + word.text,
+                    box=Box.union([last.box, word.box]),
+                    confidence=min(last.confidence, word.confidence),
+                    page=word.page,
+                )
+                continue
+        out.append(word)
+    return out
+
+
+def reread_member_rows(
+    lines: list[Line],
+    images: dict[int, np.ndarray],
+    options: OcrOptions,
+    cache_dir: Path | None = None,
+) -> dict[int, SecondReading]:
+    """Second readings of every member row's NIK cell (digits only) and name cell (one
+    Tesseract call each per page): the full-page reading misreads a leading 7 as 1 in narrow
+    fonts, takes a cell rule for a digit and runs narrow-set names together."""
+    rows = [r for r in member_rows(lines) if r.page in images]
+    readings: dict[int, SecondReading] = {}
+    for page in sorted({r.page for r in rows}):
+        image = images[page]
+        on_page = [r for r in rows if r.page == page]
+        digits = digits_options(options)
+        niks = read_stacked(
+            image, [_cell_box(r.nik_words) for r in on_page], digits, page, cache_dir
+        )
+        named = [r for r in on_page if r.name_words]
+        names = read_stacked(
+            image,
+            [_cell_box(r.name_words) for r in named],
+            replace(options, psm=6),
+            page,
+            cache_dir,
+        )
+        name_of = {
+            r.order: join_false_splits(words, image) for r, words in zip(named, names, strict=True)
+        }
+        for row, nik_words in zip(on_page, niks, strict=True):
+            readings[row.order] = SecondReading(nik_words, name_of.get(row.order, []))
+    return readings
+
+
+def reread_members(
+    lines: list[Line],
+    images: dict[int, np.ndarray],
+    options: OcrOptions,
+    cache_dir: Path | None = None,
+    kk_number: str | None = None,
+) -> tuple[list[Member], list[Notice]]:
+    """The KK's members with every row read a second time; the extractor picks per cell."""
+    second = reread_member_rows(lines, images, options, cache_dir)
+    return extract_members(lines, second, kk_number)

@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, select
+from starlette.concurrency import run_in_threadpool
 
 from extractors.nik import mask_nik
 from models import ReasonCode
@@ -228,7 +229,8 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
                 f"{settings.login_window_minutes} menit.",
                 code=429,
             )
-        user = auth.authenticate(engine, name, password)
+        # argon2 takes tens of milliseconds on purpose: off the event loop.
+        user = await run_in_threadpool(auth.authenticate, engine, name, password)
         auth.record_attempt(engine, name, address, user is not None)
         if user is None:
             return page(
@@ -328,7 +330,8 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     async def set_field(request: Request, submission: str, current: Signed):
         form = await form_of(request, current)
         try:
-            actions.set_field(
+            await run_in_threadpool(
+                actions.set_field,
                 engine,
                 current.user,
                 submission,
@@ -357,12 +360,18 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     ):
         form = await form_of(request, current)
         try:
-            actions.approve(
-                engine, current.user, submission, ctx.policy, ctx.as_of(), form.get("reason", "")
+            await run_in_threadpool(
+                actions.approve,
+                engine,
+                current.user,
+                submission,
+                ctx.policy,
+                ctx.as_of(),
+                form.get("reason", ""),
             )
         except actions.CaseNotFound:
             raise HTTPException(404, "Kasus tidak ditemukan.") from None
-        ctx.index.refresh(force=True)
+        await run_in_threadpool(ctx.index.refresh, True)
         background.add_task(_publish, engine, storage)
         return RedirectResponse(f"/kasus/{quote(submission)}?diputuskan=1", status_code=303)
 
@@ -379,10 +388,12 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         if not note:
             raise HTTPException(400, "Tuliskan alasan untuk pemohon.")
         try:
-            actions.return_to_applicant(engine, storage, current.user, submission, codes, note)
+            await run_in_threadpool(
+                actions.return_to_applicant, engine, storage, current.user, submission, codes, note
+            )
         except actions.CaseNotFound:
             raise HTTPException(404, "Kasus tidak ditemukan.") from None
-        ctx.index.refresh(force=True)
+        await run_in_threadpool(ctx.index.refresh, True)
         background.add_task(_publish, engine, storage)
         return RedirectResponse(f"/kasus/{quote(submission)}?diputuskan=1", status_code=303)
 

@@ -53,7 +53,7 @@ class Comparison:
     """One deactivation-list candidate beside what the documents say."""
 
     nik: str
-    why: str
+    why: list[str]
     rows: list[tuple[str, str, str, bool]]  # (label, applicant, candidate, differs)
     nik_digits: list[tuple[str, bool]]  # candidate's digits, True where they differ
 
@@ -102,9 +102,13 @@ def load_case(engine: Engine, submission_id: str, policy: Policy, as_of: date) -
             zip(original.documents, corrected.documents, strict=True)
         )
     ]
+    # One table per list entry, with every reason it came up for (a NIK one slip away that
+    # also has the same name and birth date is listed by both rules).
+    whys: dict[str, list[str]] = {}
+    for c in preview.candidates or stored.candidates:
+        whys.setdefault(c.nik, []).append(c.why)
     comparisons = [
-        _compare(corrected, preview, c.nik, c.why, lookup(engine, c.nik))
-        for c in (preview.candidates or stored.candidates)
+        _compare(corrected, preview, nik, whys[nik], lookup(engine, nik)) for nik in whys
     ]
     return CaseView(
         submission=submission_id,
@@ -180,7 +184,7 @@ def _compare(
     submission: Submission,
     decision: Decision,
     nik: str,
-    why: str,
+    why: list[str],
     record: DeactivationRecord | None,
 ) -> Comparison:
     mine = _applicant(submission, decision)

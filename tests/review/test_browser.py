@@ -73,6 +73,15 @@ def test_reviewer_corrects_a_nik_and_approves(browser: Browser, server: Server, 
     page.screenshot(path=str(artifacts / "review.png"), full_page=False)
     print(f"screenshot: {artifacts / 'review.png'}")
 
+    # Keyboard: the low-confidence NIK is selected first; Alt+Down/Up move between fields.
+    selected = page.locator("form.field.selected input[name=field]")
+    expect(selected).to_have_value("nik")
+    page.keyboard.press("Alt+ArrowDown")
+    expect(selected).to_have_value("name")
+    expect(page.locator("rect.selected")).to_have_count(1)
+    page.keyboard.press("Alt+ArrowUp")
+    expect(selected).to_have_value("nik")
+
     # Correct the NIK (typing, Enter saves), then approve with the keyboard.
     value = nik_form.locator("input.value")
     value.click()
@@ -114,7 +123,7 @@ def test_form_post_without_csrf_token_is_rejected(browser: Browser, server: Serv
     context.close()
 
 
-def test_reviewer_cannot_open_the_admin_page(browser: Browser, server: Server):
+def test_reviewer_cannot_open_the_admin_page(browser: Browser, server: Server, artifacts: Path):
     context = browser.new_context()
     page = context.new_page()
     login(page, server, "rina")
@@ -129,6 +138,13 @@ def test_reviewer_cannot_open_the_admin_page(browser: Browser, server: Server):
     response = page.goto(f"{server.url}/admin")
     assert response is not None and response.status == 200
     expect(page.locator("table.users")).to_contain_text("rina")
+    page.goto(f"{server.url}/dasbor")
+    expect(page.locator(".cards")).to_contain_text("Perlu ditinjau")
+    page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+    print(f"\nscreenshot: {artifacts / 'dashboard.png'}")
+    worklist = page.request.get(f"{server.url}/admin/ekspor/worklist.csv")
+    assert worklist.status == 200
+    assert worklist.text().lstrip("\ufeff").startswith("PRIORITAS,KATEGORI,NIK")
     context.close()
 
 

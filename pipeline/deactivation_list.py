@@ -303,7 +303,10 @@ def _parse(
     """One row's cells (in COLUMNS order) -> (stored tuple, rejection, warning)."""
     (raw_nik, raw_kk, raw_name, raw_birth, raw_village, raw_district, raw_off, raw_desil,
      raw_reason) = cells  # fmt: skip
-    nik, numeric = _text_number(raw_nik)
+    if raw_nik.__class__ is str and len(raw_nik) == 16 and raw_nik.isascii() and raw_nik.isdigit():
+        nik, numeric = raw_nik, False  # the common case, without a call: clean text digits
+    else:
+        nik, numeric = _text_number(raw_nik)
     if not nik:
         return None, "empty NIK", None
     if numeric and (len(nik) != 16 or nik.endswith("0")):
@@ -318,9 +321,16 @@ def _parse(
     problems = nik_problems(nik)
     if problems:
         return None, f"NIK {mask_nik(nik)} is not valid ({', '.join(problems)})", None
-    kk, _ = _text_number(raw_kk)
+    if raw_kk.__class__ is str and len(raw_kk) == 16 and raw_kk.isascii() and raw_kk.isdigit():
+        kk = raw_kk
+    else:
+        kk, _ = _text_number(raw_kk)
     warnings: list[str] = []
-    births = _date_candidates(raw_birth)
+    births = (
+        _dates_in_text(raw_birth.strip())  # type: ignore[attr-defined]
+        if raw_birth.__class__ is str
+        else _date_candidates(raw_birth)
+    )
     if len(births) > 1:  # DD/MM or MM/DD: the NIK's date digits decide
         raw_day, month = int(nik[6:8]), int(nik[8:10])
         day = raw_day - 40 if raw_day > 40 else raw_day
@@ -330,7 +340,11 @@ def _parse(
         birth_date = agreeing[0] if agreeing else births[0]
     else:
         birth_date = births[0] if births else None
-    deactivated = _date_candidates(raw_off)
+    deactivated = (
+        _dates_matched(raw_off.strip())  # type: ignore[attr-defined]
+        if raw_off.__class__ is str and len(raw_off) != 10
+        else _date_candidates(raw_off)
+    )  # periods (2026-02, Februari 2026) go straight to the cache
     desil = _text(raw_desil)
     if desil is not None and len(desil) > DESIL_MAX:
         warnings.append(f"desil {desil[:20]!r} is not a desil; left empty")

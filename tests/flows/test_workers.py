@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from models.tables import decision
@@ -88,6 +89,20 @@ def wait_healthy(api_url: str, server: subprocess.Popen, seconds: float = 120) -
     raise RuntimeError(f"prefect server not healthy within {seconds:.0f} s")
 
 
+def logging_settings(folder: Path) -> Path:
+    """Prefect's own logging.yml plus the `pipeline` logger at INFO to the API, so the
+    server holds every "reading <file> (<sha256>…)" line with the flow run that read it
+    (PREFECT_LOGGING_EXTRA_LOGGERS alone passes only WARNING and above)."""
+    import prefect.logging
+
+    config = yaml.safe_load((Path(prefect.logging.__file__).parent / "logging.yml").read_text())
+    config["loggers"]["pipeline"] = {"level": "INFO", "handlers": ["api", "console"]}
+    config["loggers"]["pipeline"]["propagate"] = False
+    path = folder / "logging.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[tuple[dict[str, str], Processes]]:
     """A Prefect server; the environment every machine of the deployment would have."""
@@ -101,7 +116,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[dict[str, str], Processes]]:
         "PREFECT_SERVER_UI_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_WORKER_QUERY_SECONDS": "1",  # default 10: the test would mostly wait
-        "PREFECT_LOGGING_EXTRA_LOGGERS": "pipeline",  # "reading <sha>" lines reach the server
+        "PREFECT_LOGGING_SETTINGS_PATH": str(logging_settings(tmp_path)),
         "OMP_THREAD_LIMIT": "1",
         "REAKTIVASI_CONCURRENCY": "1",  # two workers x one Tesseract = the 2 `ocr` slots
         "REAKTIVASI_OCR_CACHE_DIR": str(tmp_path / "ocr-cache"),

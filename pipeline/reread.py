@@ -27,8 +27,6 @@ DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789"
 # into 1 in narrow fonts (measured on generated KKs; `eng` ships with every tesseract-ocr).
 DIGITS_LANGUAGE = "eng"
 STACK_MARGIN = 20  # px of white left of each stacked crop
-INK_LEVEL = 128  # grey below this is ink (prepared pages have a flattened white background)
-SPACE_SHARE = 0.2  # a printed space is wider than this share of the letter height (measured)
 
 
 def digits_options(options: OcrOptions, psm: int = 6) -> OcrOptions:
@@ -43,11 +41,13 @@ ALWAYS_REREAD: dict[DocType, frozenset[str]] = {DocType.ktp: frozenset({"nik"})}
 NUMBER_FIELDS = {"nik": ("nik", extract_nik), "kk_number": ("kk", extract_kk_number)}
 
 
-def _crop(image: np.ndarray, box: Box) -> tuple[np.ndarray, int, int, float]:
+def _crop(image: np.ndarray, box: Box, floor_left: int = 0) -> tuple[np.ndarray, int, int, float]:
+    """The value's row, padded, but never reaching left of `floor_left` (the end of the label
+    and its `:`: a colon read under a digits-only whitelist zeroes the line's confidence)."""
     pad = box.height
     top = max(0, box.top - pad // 2)
     bottom = min(image.shape[0], box.bottom + pad // 2)
-    left = max(0, box.left - pad)
+    left = max(0, floor_left, box.left - pad)
     right = min(image.shape[1], box.right + 3 * pad)
     crop = image[top:bottom, left:right]
     scale = max(1.0, TARGET_HEIGHT / max(box.height, 1))
@@ -63,7 +63,14 @@ def _reread_line(
     options: OcrOptions,
     cache_dir: Path | None = None,
 ) -> Line | None:
-    crop, left, top, scale = _crop(image, region.value_box)
+    # The crop starts after the label and any punctuation-only word (`:`) that follows it.
+    label_end = 0
+    for word in line.words:
+        if word.box.right < region.value_box.left or not any(c.isalnum() for c in word.text):
+            label_end = max(label_end, word.box.right + 1)
+        elif word.box.left >= region.value_box.left:
+            break
+    crop, left, top, scale = _crop(image, region.value_box, label_end)
     words = ocr_image(crop, digits_options(options, psm=7), line.page, cache_dir)
     if not words:
         return None
@@ -204,49 +211,6 @@ def read_stacked(
     return [[w for line in group_lines(words) for w in line.words] for words in out]
 
 
-def _blank_run(image: np.ndarray, left: int, right: int, top: int, bottom: int) -> int:
-    """The widest run of ink-free pixel columns in image[top:bottom, left:right]."""
-    region = image[max(0, top) : bottom, max(0, left) : right]
-    if region.size == 0:
-        return 0
-    ink = region < min(INK_LEVEL, int(region.max()) - 1)
-    best = run = 0
-    for blank in ~ink.any(axis=0):
-        run = run + 1 if blank else 0
-        best = max(best, run)
-    return best
-
-
-def join_false_splits(words: list[Word], image: np.ndarray) -> list[Word]:
-    """Join neighbouring words with no real space between them on the page.
-
-    Read alone, a name cell sometimes comes back split inside a word (`JAT MIKO`): a space the
-    font prints leaves blank columns of a fifth of the letter height or more (0.23 between
-    `A` and `W`, 0.35 usually), a gap inside a word less (0.17 between `T` and `M`).
-    """
-    out: list[Word] = []
-    for word in words:
-        last = out[-1] if out else None
-        same_line = last is not None and abs(last.box.center_y - word.box.center_y) < (
-            word.box.height / 2
-        )
-        if last is not None and same_line:
-            height = max(last.box.height, word.box.height)
-            reach = height // 2
-            top, bottom = min(last.box.top, word.box.top), max(last.box.bottom, word.box.bottom)
-            run = _blank_run(image, last.box.right - reach, word.box.left + reach, top, bottom)
-            if run < height * SPACE_SHARE:
-                out[-1] = Word(
-                    text=last.text + word.text,
-                    box=Box.union([last.box, word.box]),
-                    confidence=min(last.confidence, word.confidence),
-                    page=word.page,
-                )
-                continue
-        out.append(word)
-    return out
-
-
 def reread_member_rows(
     lines: list[Line],
     images: dict[int, np.ndarray],
@@ -273,9 +237,7 @@ def reread_member_rows(
             page,
             cache_dir,
         )
-        name_of = {
-            r.order: join_false_splits(words, image) for r, words in zip(named, names, strict=True)
-        }
+        name_of = {r.order: words for r, words in zip(named, names, strict=True)}
         for row, nik_words in zip(on_page, niks, strict=True):
             readings[row.order] = SecondReading(nik_words, name_of.get(row.order, []))
     return readings

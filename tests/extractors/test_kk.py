@@ -1,4 +1,11 @@
-from extractors.kk import extract_members, marker_rows
+from extractors.kk import (
+    SecondReading,
+    choose_name,
+    choose_nik,
+    extract_members,
+    marker_rows,
+    member_rows,
+)
 from extractors.lines import lines_from_text
 
 KK_TEXT = """KARTU KELUARGA
@@ -43,3 +50,68 @@ def test_no_table_no_members():
     members, notices = extract_members(lines_from_text("KARTU KELUARGA\nNo. 7308261611250925"))
     assert members == []
     assert notices == []
+
+
+def _replace_word(lines: list, old: str, new: str) -> None:
+    for line in lines:
+        for i, word in enumerate(line.words):
+            if word.text == old:
+                line.words[i] = word.model_copy(update={"text": new})
+
+
+def test_malformed_nik_keeps_its_row():
+    lines = lines_from_text(KK_TEXT)
+    # A cell rule read as a digit: 17 digits, no valid NIK on the row.
+    _replace_word(lines, "7308261502040914", "17308261502040914")
+    members, notices = extract_members(lines)
+    assert len(members) == 3
+    assert [m.nik for m in members] == ["7308264401757753", None, "7308264904080284"]
+    assert [m.name for m in members] == ["RATIH NURAINI", "KAMIDIN TOMI RAJASA", "AYU NASYIAH"]
+    assert members[1].relationship == "ANAK"
+    assert [n.code for n in notices] == ["kk_member_nik_invalid"]
+
+
+def test_second_reading_supplies_a_malformed_nik():
+    lines = lines_from_text(KK_TEXT)
+    _replace_word(lines, "7308261502040914", "17308261502040914")
+    again = lines_from_text("7308261502040914")[0].words
+    members, notices = extract_members(lines, {1: SecondReading(nik_words=again)})
+    assert members[1].nik == "7308261502040914"
+    assert notices == []
+
+
+def test_member_rows_mark_the_nik_cells():
+    rows = member_rows(lines_from_text(KK_TEXT))
+    assert [r.order for r in rows] == [0, 1, 2]
+    assert [r.number for r in rows] == [1, 2, 3]
+    assert [len(r.nik_words) for r in rows] == [1, 1, 1]
+
+
+def test_last_row_stops_before_table_two_header():
+    text = KK_TEXT.replace(
+        "No   Status Perkawinan",
+        "\n     Status Tanggal Perkawinan\nNo   Status Perkawinan",
+    )
+    members, _ = extract_members(lines_from_text(text))
+    assert members[-1].name == "AYU NASYIAH"
+
+
+def test_choose_nik_prefers_printed_birth_date_then_kk_region_then_confidence():
+    right, wrong = "7308264904080284", "7308264904090284"  # month 08 vs 09
+    assert choose_nik([(wrong, 0.9), (right, 0.5)], "P", "2008-04-09") == (right, 0.5)
+    same_date = "1173044805932851", "7173044805932851"
+    chosen, _ = choose_nik([(same_date[0], 0.9), (same_date[1], 0.5)], "P", "1993-05-08", "717304")
+    assert chosen == same_date[1]
+    assert choose_nik([(wrong, 0.4), (right, 0.8)]) == (right, 0.8)
+    assert choose_nik([("17308261502040914", 0.9)]) == (None, 0.0)
+
+
+def _words(text: str, confidence: float) -> list:
+    return lines_from_text(text, confidence=confidence)[0].words
+
+
+def test_choose_name_takes_the_spaced_reading_of_the_same_letters():
+    assert choose_name(_words("YUNIARYANI", 0.8), _words("YUNI ARYANI", 0.89)) == "YUNI ARYANI"
+    assert choose_name(_words("VICKY QORI", 0.9), _words("VICKY GORI", 0.6)) == "VICKY QORI"
+    assert choose_name(_words("AYU NASYIAH", 0.9), []) == "AYU NASYIAH"
+    assert choose_name([], _words("AYU NASYIAH", 0.9)) == "AYU NASYIAH"

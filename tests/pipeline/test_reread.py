@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from extractors.lines import group_lines
-from models import Field
+from models import DocType, Field
 from pipeline.ocr import OcrOptions, ocr_image
-from pipeline.reread import reread_number_fields
-from tests.conftest import render_page
+from pipeline.reread import read_stacked, reread_members, reread_number_fields
+from tests.conftest import FONT, render_page
+
+NARROW = "/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Regular.ttf"
 
 
 def test_null_nik_is_read_again_from_its_row():
@@ -29,3 +32,64 @@ def test_fields_already_read_are_left_alone():
     fields = {"nik": Field(name="nik", value="6101014507890003", confidence=0.9)}
     changed, _ = reread_number_fields(fields, lines, {1: image}, OcrOptions())
     assert changed == {}
+
+
+def test_ktp_nik_is_read_again_even_when_valid():
+    image = np.asarray(render_page(["NIK : 6101014507890003"]))
+    lines = group_lines(ocr_image(image, OcrOptions()))
+    # A valid but unsure first reading with one digit wrong (a phone photo's glare).
+    fields = {"nik": Field(name="nik", value="6101014507890008", confidence=0.3)}
+    changed, _ = reread_number_fields(fields, lines, {1: image}, OcrOptions(), None, DocType.ktp)
+    assert changed["nik"].value == "6101014507890003"
+    unchanged, _ = reread_number_fields(fields, lines, {1: image}, OcrOptions())
+    assert unchanged == {}
+
+
+def test_stacked_crops_come_back_to_their_boxes():
+    image = np.asarray(render_page(["SITI AMINAH", "6101014507890003", "BUDI SANTOSO"]))
+    words = ocr_image(image, OcrOptions())
+    boxes = [w.box for w in words]
+    again = read_stacked(image, boxes, OcrOptions(psm=6), page=1)
+    assert [[w.text for w in cell] for cell in again] == [[w.text] for w in words]
+    for box, cell in zip(boxes, again, strict=True):
+        assert abs(cell[0].box.left - box.left) <= 3
+        assert abs(cell[0].box.top - box.top) <= 3
+
+
+def _kk_page(niks: list[str], names: list[str]) -> Image.Image:
+    """A small KK table 1 with its markers (LiberationSansNarrow, where `ind` reads a leading
+    7 as 1) and the start of table 2."""
+    image = Image.new("L", (2400, 900), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(NARROW, 34)
+    columns = [120, 220, 900, 1400, 1750]
+    header = ["No", "Nama Lengkap", "NIK", "Jenis Kelamin", "Tanggal Lahir"]
+    for x, text in zip(columns, header, strict=True):
+        draw.text((x, 80), text, fill=0, font=font)
+    markers = ImageFont.truetype(FONT, 34)
+    for i, x in enumerate(columns, 1):
+        draw.text((x, 140), f"({i})", fill=0, font=markers)
+    for row, (nik, name) in enumerate(zip(niks, names, strict=True)):
+        y = 220 + row * 90
+        cells = [str(row + 1), name, nik, "PEREMPUAN", "09-04-2008"]
+        for x, text in zip(columns, cells, strict=True):
+            draw.text((x, y), text, fill=0, font=font)
+    for i, x in enumerate(columns, 11):
+        draw.text((x, 560), f"({i})", fill=0, font=markers)
+    return image
+
+
+def test_member_rows_read_again_fix_a_garbled_nik():
+    niks = ["7173044904080284", "7173045107950007"]
+    names = ["YUNI ARYANI", "HILDA HANDAYANI"]
+    image = np.asarray(_kk_page(niks, names))
+    lines = group_lines(ocr_image(image, OcrOptions()))
+    # Whatever the first reading made of row 1, make it a 17-digit run (a cell rule read as 1).
+    for line in lines:
+        for i, word in enumerate(line.words):
+            if word.text.endswith("0284"):
+                line.words[i] = word.model_copy(update={"text": "1" + niks[0]})
+    members, notices = reread_members(lines, {1: image}, OcrOptions())
+    assert [m.nik for m in members] == niks
+    assert [m.name for m in members] == names
+    assert notices == []

@@ -121,6 +121,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--languages", default=None, help="Tesseract -l (default: settings)")
     parser.add_argument("--misses", type=Path, default=None, help="write field misses here")
+    parser.add_argument("--types", nargs="*", default=None, help="read only these doc types")
     args = parser.parse_args()
 
     settings = Settings()
@@ -132,6 +133,8 @@ def main() -> None:
     if not truth_paths:
         truth_paths = generate(args.seed, out, dict.fromkeys(DOC_TYPES, args.count_per_type))
     items = load_truths(truth_paths)
+    if args.types:
+        items = [(p, t) for p, t in items if t["doc_type"] in args.types]
     print(f"set: {out} ({len(items)} documents, generated/loaded in "
           f"{time.perf_counter() - start:.0f} s); languages={settings.ocr_languages} "
           f"psm={settings.ocr_psm} workers={settings.concurrency}")

@@ -111,6 +111,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 WORK_SIDE = 1000  # px: geometry is estimated on a copy this size, applied at full size
 MIN_PAGE_AREA = 0.2  # share of the photo a detected page must cover
 TARGET_TEXT_HEIGHT = 32  # px: median letter height Tesseract reads best at (cap height ~30)
+CROP_AREA = 0.4  # print covering less of the page than this is cut out before enlarging
 
 
 def work_copy(gray: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
@@ -286,9 +287,14 @@ def text_height(gray: np.ndarray) -> float | None:
 def _letter_height(stats: np.ndarray) -> float | None:
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     widths = stats[1:, cv2.CC_STAT_WIDTH]
-    letters = heights[(heights >= 6) & (heights <= 300) & (widths <= 3 * heights)]
+    sized = (heights >= 6) & (heights <= 300)
+    letters = heights[sized & (widths <= 3 * heights)]
     if len(letters) < 30:
-        return None
+        # Small print in a photo merges into word blobs (a KTP photocopy on A4 sent by
+        # WhatsApp: letters 7-8 px tall); a word is as tall as its letters.
+        letters = heights[sized & (widths <= 15 * heights)]
+        if len(letters) < 20:
+            return None
     return float(np.median(letters))
 
 
@@ -305,9 +311,38 @@ def scale_for_text(gray: np.ndarray, height: float | None = None) -> tuple[np.nd
     factor = TARGET_TEXT_HEIGHT / height
     if 0.75 <= factor <= 1.4:
         return gray, 1.0
-    factor = float(np.clip(factor, 0.5, 3.0))
+    factor = float(np.clip(factor, 0.5, 4.0))
     interpolation = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interpolation), factor
+
+
+def crop_to_text(gray: np.ndarray, letter_height: float | None) -> np.ndarray:
+    """The part of the page that holds print, with a margin, when that is a small part.
+
+    A KTP photocopied onto A4 and photographed fills a tenth of the picture with letters
+    7 px tall; they must be enlarged 4x, which is affordable for the card, not for the page.
+    A page whose print spreads over most of it is returned as it is.
+    """
+    if letter_height is None:
+        return gray
+    small, scale = work_copy(gray)
+    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    reach = max(3, int(2 * letter_height * scale))  # joins letters, words and lines
+    joined = cv2.dilate(ink, np.ones((reach, reach), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    blocks = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= (1.5 * reach) ** 2]  # not dust
+    if len(blocks) == 0:
+        return gray
+    left, top = blocks[:, 0].min(), blocks[:, 1].min()
+    right = (blocks[:, 0] + blocks[:, 2]).max()
+    bottom = (blocks[:, 1] + blocks[:, 3]).max()
+    if (right - left) * (bottom - top) > CROP_AREA * small.shape[0] * small.shape[1]:
+        return gray
+    margin = reach  # Tesseract misreads print that touches the border
+    return gray[
+        max(0, int((top - margin) / scale)) : int((bottom + margin) / scale) + 1,
+        max(0, int((left - margin) / scale)) : int((right + margin) / scale) + 1,
+    ]
 
 
 def text_runs_vertically(gray: np.ndarray) -> bool:

@@ -78,8 +78,7 @@ class Quality:
             codes.append("too_small")
         if dark:
             codes.append("too_dark")
-        if not small and not dark and self.edge_width > BLUR_WIDTH \
-                and self.blur_ratio > BLUR_RATIO:
+        if not small and not dark and self.edge_width > BLUR_WIDTH and self.blur_ratio > BLUR_RATIO:
             codes.append("blurry")
         if not small and "blurry" not in codes and self.glare > GLARE_FADE:
             codes.append("glare")
@@ -119,8 +118,9 @@ def measure(gray: np.ndarray) -> Quality:
     ink = mid < 0.7 * background
     # Where to look for letters: print (faint too: blurred print is faint), not the outline
     # of the page against the table or of a card on the page.
-    outline = cv2.resize(_outlines(paper), (mid.shape[1], mid.shape[0]),
-                         interpolation=cv2.INTER_NEAREST)
+    outline = cv2.resize(
+        _outlines(paper), (mid.shape[1], mid.shape[0]), interpolation=cv2.INTER_NEAREST
+    )
     letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & (outline == 0))
     return Quality(
         width=w,
@@ -143,8 +143,12 @@ def _outlines(paper: np.ndarray) -> np.ndarray:
     """Where the paper's brightness steps (the page against the table, a card on a page):
     more than 4% per pixel of this map, where shadows and uneven light change by 1% at most."""
     level = paper.astype(np.float32)
-    slope = cv2.magnitude(cv2.Sobel(level, cv2.CV_32F, 1, 0, ksize=3),
-                          cv2.Sobel(level, cv2.CV_32F, 0, 1, ksize=3)) / 8.0
+    slope = (
+        cv2.magnitude(
+            cv2.Sobel(level, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(level, cv2.CV_32F, 0, 1, ksize=3)
+        )
+        / 8.0
+    )
     steps = (slope > 0.04 * np.maximum(level, 1)).astype(np.uint8)
     return cv2.dilate(steps, np.ones((7, 7), np.uint8))
 
@@ -167,7 +171,7 @@ def _letters_and_edges(gray: np.ndarray, ink: np.ndarray) -> tuple[float, float]
         r, c = divmod(int(index), cols)
         if density[r, c] < 0.02:
             break
-        tile = gray[r * span: (r + 1) * span, c * span: (c + 1) * span]
+        tile = gray[r * span : (r + 1) * span, c * span : (c + 1) * span]
         if scale < 1:
             tile = cv2.resize(tile, (TILE, TILE), interpolation=cv2.INTER_AREA)
         found = _tile_letters(tile)
@@ -243,11 +247,13 @@ def _glare(mid: np.ndarray, paper: np.ndarray, level: float) -> float:
     patches = _reflection_candidates(paper)
     if patches is None:
         return 0.0
-    background = cv2.resize(paper, (mid.shape[1], mid.shape[0]),
-                            interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    background = cv2.resize(
+        paper, (mid.shape[1], mid.shape[0]), interpolation=cv2.INTER_LINEAR
+    ).astype(np.float32)
     blown = background >= 248
-    candidate = cv2.resize(patches, (mid.shape[1], mid.shape[0]),
-                           interpolation=cv2.INTER_NEAREST) > 0
+    candidate = (
+        cv2.resize(patches, (mid.shape[1], mid.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+    )
     darkest = cv2.erode(mid, np.ones((7, 7), np.uint8)).astype(np.float32)
     depth = 1 - darkest / np.maximum(background, 1)
     # Not the page's outline against the table (the darkest pixel near it is the table).
@@ -283,8 +289,9 @@ def _reflection_candidates(paper: np.ndarray) -> np.ndarray | None:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(blown)
     rim = np.zeros_like(blown)
     rim[0, :] = rim[-1, :] = rim[:, 0] = rim[:, -1] = 1
-    outline = blown - cv2.erode(blown, np.ones((3, 3), np.uint8),
-                                borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    outline = blown - cv2.erode(
+        blown, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0
+    )
     keep = np.zeros(count, bool)
     for i in range(1, count):
         if not GLARE_AREA * blown.size <= stats[i, cv2.CC_STAT_AREA] <= 0.6 * blown.size:
@@ -315,7 +322,7 @@ def _cut_sides(paper: np.ndarray, ink: np.ndarray, level: float) -> int:
     for side, is_closed in zip(sides, closed, strict=True):
         if is_closed:
             continue
-        rim = side[: max(2, side.shape[0] // 50), side.shape[1] // 5: -side.shape[1] // 5]
+        rim = side[: max(2, side.shape[0] // 50), side.shape[1] // 5 : -side.shape[1] // 5]
         if float(np.median(rim)) >= 0.5 * level:
             cut += 1
     return cut
@@ -325,14 +332,14 @@ def _has_outline(side: np.ndarray) -> bool:
     """True when, on a good share of the lines across the middle of this side (row 0 is the
     frame edge), darkness reaching the frame edge gives way to clearly brighter paper."""
     depth = min(side.shape[0], max(8, int(0.35 * side.shape[0])))
-    lines = side[:depth, side.shape[1] // 5: -side.shape[1] // 5].astype(np.float32) + 1.0
+    lines = side[:depth, side.shape[1] // 5 : -side.shape[1] // 5].astype(np.float32) + 1.0
     d = 4  # px either side of the step: a blurred outline still steps within 8 px
     start = max(d + 1, int(0.02 * side.shape[0]))
     if lines.shape[1] == 0 or depth <= start + d:
         return False
     outside = np.maximum.accumulate(lines, axis=0)  # brightest from the edge up to a row
-    inside = lines[start + d:]
-    before = outside[start - d: depth - 2 * d]
+    inside = lines[start + d :]
+    before = outside[start - d : depth - 2 * d]
     steps = (inside >= BOUNDARY_STEP * before).any(axis=0)
     # A cut side shows no step at all; a lamp's halo spilling over the table hides the step
     # on some lines of a closed side, never on most.

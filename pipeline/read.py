@@ -26,6 +26,8 @@ from extractors.lines import group_lines
 from models import DocType, Line, Notice, Word
 from pipeline.ocr import OcrOptions, Orientation, detect_orientation, ocr_image
 from pipeline.preprocess import (
+    TARGET_TEXT_HEIGHT,
+    crop_to_text,
     find_page_quad,
     flatten_background,
     remove_rules,
@@ -141,6 +143,8 @@ def read_raster(
             result.rotation = turn
     result.skew = skew_angle(small)
     gray = rotate_small(gray, -result.skew)
+    if letter_height is not None and letter_height * 1.4 < TARGET_TEXT_HEIGHT:
+        gray = crop_to_text(gray, letter_height)  # what is enlarged, keep small
     gray, result.scale = scale_for_text(gray, letter_height)
     result.dpi = round(dpi * result.scale)
 

@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.ocr import OcrOptions, ocr_image
 from pipeline.preprocess import (
+    crop_to_text,
     find_page_quad,
     flatten_background,
     remove_rules,
@@ -118,3 +119,26 @@ def test_card_on_a_brown_table_is_found_whole_despite_a_shadow_band():
     assert quad is not None
     assert np.abs(quad - corners).max() < 40
     save("page_quad_brown_table", photo, warp_page(to_gray(photo), quad))
+
+
+def test_crop_to_text_cuts_a_small_card_out_of_a_blank_page():
+    page = np.full((3000, 2100), 255, np.uint8)
+    card = np.asarray(text_image("L", 255, 0))  # 1400 x 200, letters ~35 px
+    page[400:600, 300:1700] = card
+    cropped = crop_to_text(page, 35.0)
+    save("crop_to_text", page, cropped)
+    assert cropped.shape[0] < 600 and cropped.shape[1] < 1800
+    assert "6101014507890003" in read(cropped)
+
+
+def test_crop_to_text_keeps_all_print_and_leaves_a_full_page_alone():
+    page = np.full((3000, 2100), 255, np.uint8)
+    card = np.asarray(text_image("L", 255, 0))
+    for top in range(200, 2800, 400):  # print from top to bottom, in two columns
+        page[top : top + 200, 0:1400] = card
+        page[top + 100 : top + 300, 700:2100] = np.minimum(
+            page[top + 100 : top + 300, 700:2100], card
+        )
+    cropped = crop_to_text(page, 35.0)
+    assert (cropped < 128).sum() == (page < 128).sum()
+    assert cropped is page

@@ -150,7 +150,7 @@ def dispatch(
         )
         for number, part in enumerate(parts, start=1)
     ]
-    finished = wait_for([r.id for r in runs])
+    finished = wait_for([r.id for r in runs]) if runs else []
     failed = [r.name for r in finished if r.state is None or not r.state.is_completed()]
     publish(engine, open_location(out, settings)[0])  # what was recorded, even after a failure
     if failed:

@@ -257,14 +257,33 @@ def test_two_workers_decide_each_submission_once(cluster, tmp_path):
     reads = Counter(
         m.group(1) for g in logs if (m := re.match(r"reading .* \(([0-9a-f]{12})…\)", g.message))
     )
-    assert reads == Counter(inbox_documents(root / "inbox"))  # each distinct file once
+    keys, hashes = inbox_files(root / "inbox")
+    assert reads == Counter(hashes)  # each distinct file once
 
-    # The `ocr` limit exists with the cores of both "machines", and nothing still holds a slot.
+    # The `ocr` limit: the cores of both "machines"; one slot taken per file, all given back.
     assert ocr.limit == 2 and ocr.active_slots == 0
+    assert ocr_acquisitions(env["PREFECT_API_URL"], len(keys)) == len(keys)
 
 
-def inbox_documents(inbox: Path) -> set[str]:
-    """The first 12 hex digits of the sha256 of every file the flow takes from the inbox."""
+def inbox_files(inbox: Path) -> tuple[list[str], set[str]]:
+    """Every key the flow takes from the inbox, and the first 12 hex digits of their sha256."""
     store, prefix = open_location(str(inbox), get_settings())
     keys = [key for found in list_submissions(store, prefix) for key in found.keys]
-    return {hashlib.sha256(store.get(key)).hexdigest()[:12] for key in keys}
+    return keys, {hashlib.sha256(store.get(key)).hexdigest()[:12] for key in keys}
+
+
+def ocr_acquisitions(api_url: str, expected: int, seconds: float = 60) -> int:
+    """Slots taken on `ocr`, from the server's events (persisted a few seconds after)."""
+    import httpx
+
+    wanted = {
+        "event": {"name": ["prefect.concurrency-limit.acquired"]},
+        "resource": {"labels": {"prefect.resource.name": ["ocr"]}},
+    }
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = httpx.post(f"{api_url}/events/filter", json={"filter": wanted}, timeout=10)
+        count = answer.raise_for_status().json()["total"]
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(1)

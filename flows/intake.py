@@ -25,10 +25,11 @@ from sqlalchemy import Engine
 from extractors.nik import mask_nik
 from models import Submission
 from pipeline.config import Settings, get_settings
+from pipeline.corrections import apply_corrections, stored_corrections
 from pipeline.deactivation_list import candidates, import_list, lookup
 from pipeline.decide import decide
 from pipeline.policy import load_policy
-from pipeline.route import record, route
+from pipeline.route import decided_by_people, record, route, status_counts
 from pipeline.state import engine_for
 from pipeline.storage import open_location
 from pipeline.submissions import InboxSubmission, assemble, list_submissions, read_file
@@ -121,15 +122,19 @@ def intake(
     found = [s for s in list_submissions(inbox_store, prefix) if only is None or s.id in only]
     futures = [read_submission_task.submit(s, inbox, out) for s in found]
     submissions = {s.id: f.result() for s, f in zip(found, futures, strict=True)}
+    fingerprints = {s.id: s.fingerprint for s in found}
+    kept = decided_by_people(engine, fingerprints)
+    fixes = stored_corrections(engine, submissions)
     decisions = [
         decide(
-            s,
+            apply_corrections(s, fixes.get(s.id, [])),
             policy,
             as_of,
             lambda nik: lookup(engine, nik),
             lambda nik, name, born: candidates(engine, nik, name, born),
         )
         for s in submissions.values()
+        if s.id not in kept
     ]
     for d in decisions:
         logger.info(
@@ -139,9 +144,8 @@ def intake(
             ",".join(r.code.value for r in d.reasons) or "-",
             mask_nik(d.nik) if d.nik else "none",
         )
-    fingerprints = {s.id: s.fingerprint for s in found}
     if not publish:
         record(decisions, submissions, engine, fingerprints)
-        return {d.status.value: sum(e.status is d.status for e in decisions) for d in decisions}
+        return status_counts(decisions)
     out_store, _ = open_location(out, settings)
     return route(decisions, submissions, out_store, engine, fingerprints)

@@ -66,6 +66,19 @@ decision = Table(
     Column("decided_at", DateTime),
     Column("fingerprint", String(64), doc="the inbox files (key, size) the decision saw"),
     Column("published", Boolean, default=False, doc="its outbox reply has been written"),
+    Column("reviewed_by", String(64), doc="set when a person decided; `process` keeps it"),
+)
+
+correction = Table(
+    "review_correction",
+    metadata,
+    Column("submission", String(255), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("page", Integer, primary_key=True, doc="first page of the document in its file"),
+    Column("field", String(64), primary_key=True, doc="a field name, or members.<i>.<name>"),
+    Column("value", Text, doc="None: the reviewer cleared the field"),
+    Column("user", String(64)),
+    Column("at", DateTime),
 )
 
 marker = Table(

@@ -11,37 +11,18 @@ documents) is checked exactly as `process` checks it. Never `ready` on a guess, 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
-from pydantic import BaseModel
 from sqlalchemy import Engine, insert, select, update
 
-from models import Decision, Extraction, Field, ReasonCode, Status, Submission
+from models import Decision, ReasonCode, Status, Submission
 from models.tables import decision as decision_table
-from models.tables import document as document_table
 from pipeline import route as route_module
 from pipeline.deactivation_list import candidates, lookup
 from pipeline.decide import decide, reason
 from pipeline.policy import Policy
 from pipeline.storage import Storage
-from pipeline.submissions import PIPELINE_VERSION
-
-MEMBER_PREFIX = "members."
-MEMBER_ATTRIBUTES = ("nik", "name", "gender", "birth_date", "relationship")
-
-
-class FieldCorrection(BaseModel):
-    """One field a reviewer set (or confirmed) on one document of a submission.
-
-    `field` is a field name (`nik`, `name`, ...) or `members.<row>.<attribute>` for the KK
-    member table. `value` None clears the field (the reviewer says it is not on the page).
-    """
-
-    sha256: str
-    page: int
-    field: str
-    value: str | None
+from pipeline.submissions import stored_submission
 
 
 def load_submission(engine: Engine, submission_id: str) -> tuple[Submission, Decision] | None:
@@ -52,63 +33,10 @@ def load_submission(engine: Engine, submission_id: str) -> tuple[Submission, Dec
                 decision_table.c.submission == submission_id
             )
         ).first()
-        if row is None:
-            return None
-        hashes = list(_json(row.documents) or [])
-        docs = connection.execute(
-            select(
-                document_table.c.sha256,
-                document_table.c.pipeline_version,
-                document_table.c.extractions,
-            ).where(document_table.c.sha256.in_(hashes))
-        ).all()
-    by_hash: dict[str, list] = {}
-    for sha256, version, extractions in docs:
-        # The current pipeline's reading wins over an older one of the same bytes.
-        if sha256 not in by_hash or version == PIPELINE_VERSION:
-            by_hash[sha256] = _json(extractions)
-    documents = [
-        Extraction.model_validate({**e, "sha256": e.get("sha256") or sha256})
-        for sha256, extractions in by_hash.items()
-        for e in extractions
-    ]
-    # `process` read the files in name order; the same order gives the same decision.
-    documents.sort(key=lambda e: (e.source, e.page))
-    decision = Decision.model_validate(_json(row.record))
-    return Submission(id=submission_id, documents=documents), decision
-
-
-def _json(value: object) -> object:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def apply_corrections(submission: Submission, fixes: Iterable[FieldCorrection]) -> Submission:
-    """A copy of `submission` with the reviewer's values in place, each at confidence 1.0."""
-    result = submission.model_copy(deep=True)
-    by_doc = {(d.sha256, d.page): d for d in result.documents}
-    for fix in fixes:
-        doc = by_doc.get((fix.sha256, fix.page))
-        if doc is None:
-            continue  # the document is no longer part of the case
-        if fix.field.startswith(MEMBER_PREFIX):
-            _fix_member(doc, fix)
-            continue
-        current = doc.fields.get(fix.field)
-        if current is None:
-            current = Field(name=fix.field)
-        doc.fields[fix.field] = current.model_copy(
-            update={"value": fix.value, "confidence": 1.0 if fix.value else 0.0}
-        )
-    return result
-
-
-def _fix_member(doc: Extraction, fix: FieldCorrection) -> None:
-    _, row, attribute = [*fix.field.split("."), "", ""][:3]
-    if not row.isdigit() or attribute not in MEMBER_ATTRIBUTES:
-        return
-    index = int(row)
-    if index < len(doc.members):
-        doc.members[index] = doc.members[index].model_copy(update={attribute: fix.value})
+    if row is None:
+        return None
+    submission = stored_submission(engine, submission_id, list(row.documents or []))
+    return submission, Decision.model_validate(row.record)
 
 
 def redecide(engine: Engine, submission: Submission, policy: Policy, as_of: date) -> Decision:
@@ -123,11 +51,17 @@ def redecide(engine: Engine, submission: Submission, policy: Policy, as_of: date
 
 
 def save_decision(
-    engine: Engine, decision: Decision, submission: Submission, published: bool = False
+    engine: Engine,
+    decision: Decision,
+    submission: Submission,
+    reviewer: str,
+    published: bool = False,
 ) -> None:
-    """Replace the submission's decision, keeping its row (and the inbox fingerprint that lets
-    a rerun of `process` leave a reviewed case alone). `published`: its reply is written."""
+    """Replace the submission's decision, keeping its row and the inbox fingerprint: a rerun of
+    `process` leaves a reviewed case alone until new files arrive for it. `published`: its
+    reply is written."""
     values = {
+        "reviewed_by": reviewer,
         "status": decision.status.value,
         "priority": decision.priority.value,
         "nik": decision.nik,
@@ -190,22 +124,3 @@ def write_reply(storage: Storage, decision: Decision, note: str) -> str:
     body = json.dumps(reply(decision, note), ensure_ascii=False, indent=2).encode("utf-8")
     storage.put(key, body)
     return key
-
-
-def worklist(engine: Engine, fixes: Mapping[str, list[FieldCorrection]]) -> list[dict[str, str]]:
-    """The SIKS-NG worklist rows of every `ready` case, urgent first, reviewer values in."""
-    with engine.connect() as connection:
-        ready = connection.execute(
-            select(decision_table.c.submission, decision_table.c.priority)
-            .where(decision_table.c.status == Status.ready.value)
-            .order_by((decision_table.c.priority != "urgent").asc(), decision_table.c.submission)
-        ).all()
-    rows = []
-    for submission_id, _ in ready:
-        loaded = load_submission(engine, submission_id)
-        if loaded is None:
-            continue
-        submission, decision = loaded
-        submission = apply_corrections(submission, fixes.get(submission_id, []))
-        rows.append(route_module.worklist_row(decision, submission))
-    return rows

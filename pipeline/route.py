@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from models import Decision, Extraction, Status, Submission
 from models.tables import decision as decision_table
+from pipeline.corrections import apply_corrections, stored_corrections
 from pipeline.decide import file_messages, photo_messages
 from pipeline.storage import Storage
 from pipeline.submissions import stored_submission
@@ -89,10 +90,30 @@ def route(
     """Record a batch of decisions, then publish every output; returns the batch's counts."""
     record(decisions, submissions, engine, fingerprints or {})
     publish(engine, storage)
+    return status_counts(decisions)
+
+
+def status_counts(decisions: list[Decision]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for d in decisions:
         counts[d.status.value] = counts.get(d.status.value, 0) + 1
     return counts
+
+
+def decided_by_people(engine: Engine, fingerprints: dict[str, str]) -> set[str]:
+    """Submissions a reviewer decided whose files have not changed since: `process` keeps
+    those decisions; new files from the applicant open the case again."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(decision_table.c.submission, decision_table.c.fingerprint).where(
+                decision_table.c.reviewed_by.is_not(None)
+            )
+        ).all()
+    return {
+        r.submission
+        for r in rows
+        if r.fingerprint and fingerprints.get(r.submission) == r.fingerprint
+    }
 
 
 def record(
@@ -131,15 +152,12 @@ def publish(engine: Engine, storage: Storage) -> None:
     storage outage finishes what was left. A reply is marked published only once written."""
     with engine.connect() as connection:
         rows = connection.execute(
-            select(
-                decision_table.c.submission,
-                decision_table.c.record,
-                decision_table.c.documents,
-                decision_table.c.published,
-            ).order_by(decision_table.c.submission)
+            select(decision_table.c.record, decision_table.c.published).order_by(
+                decision_table.c.submission
+            )
         ).all()
-    decisions = [(Decision.model_validate(r.record), r.documents, r.published) for r in rows]
-    unpublished = [d for d, _, published in decisions if not published]
+    decisions = [(Decision.model_validate(r.record), r.published) for r in rows]
+    unpublished = [d for d, published in decisions if not published]
     for d in unpublished:
         if d.status is Status.needs_correction:
             storage.put(f"outbox/{d.submission}.json", _reply_json(d))
@@ -151,15 +169,32 @@ def publish(engine: Engine, storage: Storage) -> None:
                 .where(decision_table.c.submission.in_(names))
                 .values(published=True)
             )
-    lines = "".join(json.dumps(d.to_contract(), ensure_ascii=False) + "\n" for d, _, _ in decisions)
+    lines = "".join(json.dumps(d.to_contract(), ensure_ascii=False) + "\n" for d, _ in decisions)
     storage.put("decisions.jsonl", lines.encode("utf-8"))
-    ready = [(d, docs) for d, docs, _ in decisions if d.status is Status.ready]
-    ready.sort(key=lambda pair: (pair[0].priority.value != "urgent", pair[0].submission))
-    rows_out = [
-        worklist_row(d, stored_submission(engine, d.submission, docs or [])) for d, docs in ready
+    rows_out = worklist_rows(engine)
+    storage.put("exports/worklist.csv", worklist_csv(rows_out))
+    storage.put("exports/worklist.xlsx", worklist_xlsx(rows_out))
+
+
+def worklist_rows(engine: Engine) -> list[dict[str, str]]:
+    """The SIKS-NG rows of every `ready` case, urgent first, with the reviewers' values."""
+    with engine.connect() as connection:
+        ready = connection.execute(
+            select(decision_table.c.submission, decision_table.c.record, decision_table.c.documents)
+            .where(decision_table.c.status == Status.ready.value)
+            .order_by((decision_table.c.priority != "urgent").asc(), decision_table.c.submission)
+        ).all()
+    fixes = stored_corrections(engine, [r.submission for r in ready])
+    return [
+        worklist_row(
+            Decision.model_validate(r.record),
+            apply_corrections(
+                stored_submission(engine, r.submission, r.documents or []),
+                fixes.get(r.submission, []),
+            ),
+        )
+        for r in ready
     ]
-    storage.put("exports/worklist.csv", _csv(rows_out))
-    storage.put("exports/worklist.xlsx", _xlsx(rows_out))
 
 
 def _reply_json(d: Decision) -> bytes:
@@ -174,7 +209,7 @@ def _reply_json(d: Decision) -> bytes:
     return json.dumps(reply, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def _csv(rows: list[dict[str, str]]) -> bytes:
+def worklist_csv(rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=WORKLIST_COLUMNS)
     writer.writeheader()
@@ -182,7 +217,7 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _xlsx(rows: list[dict[str, str]]) -> bytes:
+def worklist_xlsx(rows: list[dict[str, str]]) -> bytes:
     """NIK and KK as text cells, so Excel does not round them to 15 digits."""
     from openpyxl import Workbook
 

@@ -108,11 +108,28 @@ def read_file(
 
 
 def stored_submission(engine: Engine, submission_id: str, sha256s: list[str]) -> Submission:
-    """A decided submission rebuilt from its stored extractions (for exports and review)."""
-    submission = Submission(id=submission_id)
-    for sha256 in sha256s:
-        submission.documents.extend(cached_extractions(engine, sha256) or [])
-    return submission
+    """A decided submission rebuilt from its stored extractions (for exports and review).
+
+    The current pipeline's reading of a file wins over an older one of the same bytes;
+    documents come in file-name order, the order `process` read them in.
+    """
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(document.c.sha256, document.c.pipeline_version, document.c.extractions).where(
+                document.c.sha256.in_(sha256s)
+            )
+        ).all()
+    by_hash: dict[str, list[dict]] = {}
+    for sha256, version, extractions in rows:
+        if sha256 not in by_hash or version == PIPELINE_VERSION:
+            by_hash[sha256] = extractions
+    documents = [
+        Extraction.model_validate({**e, "sha256": e.get("sha256") or sha256})
+        for sha256, extractions in by_hash.items()
+        for e in extractions
+    ]
+    documents.sort(key=lambda e: (e.source, e.page))
+    return Submission(id=submission_id, documents=documents)
 
 
 def assemble(submission_id: str, read: list[tuple[str, list[Extraction]]]) -> Submission:

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, and_, delete, insert
 
 from extractors.nik import mask_nik
 from models import Decision, ReasonCode
+from pipeline.corrections import apply_corrections
 from pipeline.policy import Policy
 from pipeline.review_decision import (
-    apply_corrections,
     load_submission,
     redecide,
     returned,
@@ -132,7 +132,7 @@ def approve(
     submission, before = loaded
     corrected = apply_corrections(submission, load_corrections(engine, submission_id))
     decision = redecide(engine, corrected, policy, as_of)
-    save_decision(engine, decision, corrected)
+    save_decision(engine, decision, corrected, user.name)
     _audit_decision(engine, user, submission_id, "approve", before, decision, reason)
     return decision
 
@@ -152,7 +152,7 @@ def return_to_applicant(
     submission, before = loaded
     decision = returned(before, codes, note)
     write_reply(storage, decision, note)
-    save_decision(engine, decision, submission, published=True)
+    save_decision(engine, decision, submission, user.name, published=True)
     _audit_decision(engine, user, submission_id, "return", before, decision, note)
     return decision
 

@@ -23,7 +23,7 @@ from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from extractors.nik import mask_nik
@@ -32,7 +32,7 @@ from pipeline import route as route_module
 from pipeline.config import Settings, get_settings
 from pipeline.decide import CORRECTION
 from pipeline.policy import Policy, load_policy
-from pipeline.review_decision import publish, worklist
+from pipeline.review_decision import publish
 from pipeline.state import engine_for
 from pipeline.storage import Storage, open_location
 from review import actions, auth, labels
@@ -41,7 +41,6 @@ from review.dashboard import load_dashboard
 from review.pages import PageMissing, page_png
 from review.queue import ALL, PRIORITIES, STATUSES, CaseIndex, load_queue
 from review.settings import ReviewSettings
-from review.tables import corrections as corrections_table
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "reaktivasi_sesi"
@@ -433,12 +432,12 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
 
     @app.get("/admin/ekspor/worklist.{kind}")
     def export(kind: str, current: Admin):
-        rows = worklist(engine, _all_corrections(engine))
+        rows = route_module.worklist_rows(engine)
         if kind == "csv":
-            body = route_module._csv(rows)
+            body = route_module.worklist_csv(rows)
             media = "text/csv; charset=utf-8"
         elif kind == "xlsx":
-            body = route_module._xlsx(rows)
+            body = route_module.worklist_xlsx(rows)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             raise HTTPException(404, "Format tidak dikenal.")
@@ -469,16 +468,3 @@ def _publish(engine: Engine, storage: Storage) -> None:
         publish(engine, storage)
     except Exception:  # the decision is stored; the outputs catch up on the next publish
         log.exception("publishing the outputs after a review failed")
-
-
-def _all_corrections(engine: Engine) -> dict[str, list]:
-    from pipeline.review_decision import FieldCorrection
-
-    with engine.connect() as connection:
-        rows = connection.execute(select(corrections_table)).all()
-    found: dict[str, list] = {}
-    for r in rows:
-        found.setdefault(r.submission, []).append(
-            FieldCorrection(sha256=r.sha256, page=r.page, field=r.field, value=r.value)
-        )
-    return found

@@ -10,16 +10,12 @@ from sqlalchemy import Engine, select
 
 from models import Box, DeactivationRecord, Decision, DocType, Extraction, Submission
 from models.extraction import FIELDS_BY_DOC_TYPE
+from pipeline.corrections import FieldCorrection, apply_corrections, stored_corrections
 from pipeline.deactivation_list import lookup, name_key
 from pipeline.policy import Policy
-from pipeline.review_decision import (
-    FieldCorrection,
-    apply_corrections,
-    load_submission,
-    redecide,
-)
+from pipeline.review_decision import load_submission, redecide
 from review.labels import FIELDS
-from review.tables import audit, corrections
+from review.tables import audit
 
 
 @dataclass
@@ -70,13 +66,7 @@ class CaseView:
 
 
 def load_corrections(engine: Engine, submission: str) -> list[FieldCorrection]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(corrections).where(corrections.c.submission == submission)
-        ).all()
-    return [
-        FieldCorrection(sha256=r.sha256, page=r.page, field=r.field, value=r.value) for r in rows
-    ]
+    return stored_corrections(engine, [submission]).get(submission, [])
 
 
 def load_audit(engine: Engine, submission: str) -> list[dict]:

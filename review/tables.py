@@ -13,7 +13,9 @@ from sqlalchemy import (
     Text,
 )
 
-from models.tables import metadata
+from models.tables import correction, metadata
+
+corrections = correction  # in models.tables: `process` applies them too
 
 users = Table(
     "review_user",
@@ -45,18 +47,6 @@ login_attempts = Table(
     Column("at", DateTime),
     Index("ix_review_login_attempt_user_at", "user", "at"),
     Index("ix_review_login_attempt_address_at", "address", "at"),
-)
-
-corrections = Table(
-    "review_correction",
-    metadata,
-    Column("submission", String(255), primary_key=True),
-    Column("sha256", String(64), primary_key=True),
-    Column("page", Integer, primary_key=True, doc="first page of the document in its file"),
-    Column("field", String(64), primary_key=True, doc="a field name, or members.<i>.<name>"),
-    Column("value", Text, doc="None: the reviewer cleared the field"),
-    Column("user", String(64)),
-    Column("at", DateTime),
 )
 
 audit = Table(

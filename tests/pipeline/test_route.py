@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import Decision, Reason, ReasonCode, Status, Submission
 from models.tables import decision as decision_table
-from pipeline.route import publish, record, route
+from pipeline.route import decided_by_people, publish, record, route
 from pipeline.state import engine_for
 from pipeline.storage import LocalStorage
 
@@ -61,3 +61,19 @@ def test_outage_leaves_replies_unpublished_until_written(tmp_path: Path):
     assert (tmp_path / "out" / "outbox" / "wa-1.json").is_file()
     with engine.connect() as connection:
         assert all(connection.execute(select(decision_table.c.published)).scalars())
+
+
+def test_a_reviewers_decision_is_kept_until_new_files_arrive(tmp_path: Path):
+    from sqlalchemy import update
+
+    engine = engine_for(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    record(decisions(), submissions(), engine, {"wa-1": "files-v1", "wa-2": "files-v1"})
+    assert decided_by_people(engine, {"wa-1": "files-v1"}) == set()
+    with engine.begin() as connection:
+        connection.execute(
+            update(decision_table)
+            .where(decision_table.c.submission == "wa-1")
+            .values(reviewed_by="rina")
+        )
+    assert decided_by_people(engine, {"wa-1": "files-v1", "wa-2": "files-v1"}) == {"wa-1"}
+    assert decided_by_people(engine, {"wa-1": "files-v2"}) == set()  # the applicant sent more

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.corrections import FieldCorrection, apply_corrections
 from pipeline.policy import Policy
 from pipeline.review_decision import (
-    FieldCorrection,
-    apply_corrections,
     load_submission,
     redecide,
     reply,

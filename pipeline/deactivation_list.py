@@ -100,11 +100,29 @@ def _rows(path: Path) -> Iterator[Sequence[object]]:
             ) from error
 
 
+def _calamine() -> type | None:
+    """python-calamine's workbook class when installed: it reads XLSX ~15 times faster than
+    openpyxl (bench_list.py: 100,000 rows in 1.6 s CPU against 25 s)."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        return None
+    return CalamineWorkbook
+
+
 def _xlsx_rows(path: Path) -> Iterator[Sequence[object]]:
+    # A damaged workbook raises whatever the zip reader, the XML parser or the library meets
+    # first (BadZipFile, KeyError, ParseError, CalamineError...): all mean "cannot read it".
+    calamine = _calamine()
+    if calamine is not None:
+        try:
+            rows = calamine.from_path(str(path)).get_sheet_by_index(0).iter_rows()
+        except Exception as error:
+            raise ValueError(f"{path.name} is not a readable XLSX workbook ({error})") from error
+        yield from rows
+        return
     from openpyxl import load_workbook
 
-    # A damaged workbook raises whatever zipfile, the XML parser or openpyxl meets first
-    # (BadZipFile, KeyError, ParseError, InvalidFileException...): all mean "cannot read it".
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
@@ -287,6 +305,8 @@ def _text(value: object) -> str | None:
         return value.strip() or None  # type: ignore[attr-defined]
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a numeric cell read as 7.0 means 7
     return str(value).strip() or None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 
@@ -42,7 +42,36 @@ def test_csv_with_usual_headers_and_bad_rows(tmp_path: Path, engine):
     assert lookup(engine, "6101010101800001").deactivated_on == date(2026, 2, 1)
 
 
-def test_xlsx_numeric_nik_that_lost_its_last_digit_is_flagged(tmp_path: Path, engine):
+@pytest.fixture(params=["openpyxl", "calamine"])
+def xlsx_reader(request, monkeypatch) -> str:
+    """Run an XLSX test with each reader: python-calamine when installed, openpyxl always."""
+    if request.param == "calamine":
+        pytest.importorskip("python_calamine")
+    else:
+        monkeypatch.setattr(dl, "_calamine", lambda: None)
+    return request.param
+
+
+def test_xlsx_typed_cells_dates_and_numbers(tmp_path: Path, engine, xlsx_reader: str):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["NIK", "NO KK", "NAMA", "TGL_LAHIR", "TGL_NONAKTIF", "DESIL", ""])
+    sheet.append([NIK, "6101010101200001", "siti", datetime(1989, 7, 5), date(2026, 2, 1), 7])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append(["6101010101800001", None, "BUDI", "01/01/1980", "Februari 2026", 10])
+    path = tmp_path / "bnba.xlsx"
+    workbook.save(path)
+    report = import_list(path, engine)
+    assert (report.imported, report.rejected, report.warnings) == (2, [], [])
+    siti = lookup(engine, NIK)
+    assert (siti.name, siti.kk_number, siti.desil) == ("SITI", "6101010101200001", "7")
+    assert (siti.birth_date, siti.deactivated_on) == (date(1989, 7, 5), date(2026, 2, 1))
+    assert lookup(engine, "6101010101800001").desil == "10"
+
+
+def test_xlsx_numeric_nik_that_lost_its_last_digit_is_flagged(
+    tmp_path: Path, engine, xlsx_reader: str
+):
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["NIK", "NAMA", "TGL_NONAKTIF"])
@@ -173,7 +202,7 @@ def test_a_file_that_breaks_mid_way_leaves_the_old_list(tmp_path: Path, engine):
     assert lookup(engine, "6101010101800001") is None
 
 
-def test_a_file_that_is_not_a_workbook_is_a_clear_error(tmp_path: Path, engine):
+def test_a_file_that_is_not_a_workbook_is_a_clear_error(tmp_path: Path, engine, xlsx_reader: str):
     path = tmp_path / "bnba.xlsx"
     path.write_bytes(b"this is not a zip file")
     with pytest.raises(ValueError, match="not a readable XLSX"):

@@ -115,17 +115,34 @@ def _letter_number(lines: list[Line]) -> Field:
     hit = find_label(lines, "letter_number")
     if hit is None:
         return Field(name="letter_number")
-    m = _LETTER_NUMBER.match(hit.value)
+    text, repaired = slashed_roman_month(hit.value)
+    m = _LETTER_NUMBER.match(text)
     if not m:
         return Field(name="letter_number")
     value = roman_month(re.sub(r"\s*/\s*", "/", m.group(0)))
     words = [w for w in hit.words if "/" in w.text or any(c.isdigit() for c in w.text)]
-    evidence = evidence_of(words or hit.words, anchored=hit.colon)
+    evidence = evidence_of(words or hit.words, anchored=hit.colon, repaired=repaired)
     return scored_field("letter_number", value, evidence, hit.page, hit.boxes)
 
 
 _ROMAN_LOOKALIKE = re.compile(r"^[IVXl1|]+$")
+# `/II/2026` read as `!!I/2026`, `!11/2026`, `!!/2026`: the slash before the month became `!`.
+_SLASH_ROMAN = re.compile(r"(?<=[A-Za-z0-9.\-])[!|]([IVXl1|!]{1,4})/(\d{4})(?!\d)")
 _ROMAN_MONTHS = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
+
+
+def slashed_roman_month(text: str) -> tuple[str, int]:
+    """Put back the slash and the Roman month OCR turned into `!`/`1`; returns the text and
+    how many characters changed (a repair the confidence counts)."""
+    m = _SLASH_ROMAN.search(text)
+    if not m:
+        return text, 0
+    month = re.sub(r"[l1|!]", "I", m.group(1))
+    if month not in _ROMAN_MONTHS:
+        return text, 0
+    fixed = f"/{month}/{m.group(2)}"
+    changed = 1 + sum(a != b for a, b in zip(m.group(1), month, strict=True))
+    return text[: m.start()] + fixed + text[m.end() :], changed
 
 
 def roman_month(number: str) -> str:

@@ -47,8 +47,12 @@ def normalise_code(text: str) -> str | None:
 # Where a letter prints a code: first on the diagnosis value, in brackets, or after a dash at
 # the end. There a 3-digit token with a decimal ("150.0") is a code whose `I` OCR read as 1.
 _CODE_SLOTS = re.compile(r"(^|\(\s*|[-–]\s+)[1l|](\d{2}[.,]\d{1,2})(?=\s|\)|$)")
+# A bare 3-character code before the words ("148 Atrial fibrilasi" for I48): a diagnosis
+# never starts with a number of the hundreds that is followed by words.
+_LEADING_CODE = re.compile(r"^[1l|](\d{2})(?=\s+[A-Za-z]{3})")
 
 
 def repair_code_slots(text: str) -> str:
     """`150.0 Congestive heart failure` → `I50.0 Congestive heart failure`."""
-    return _CODE_SLOTS.sub(lambda m: f"{m.group(1)}I{m.group(2)}", text)
+    text = _CODE_SLOTS.sub(lambda m: f"{m.group(1)}I{m.group(2)}", text)
+    return _LEADING_CODE.sub(lambda m: f"I{m.group(1)}", text)

@@ -146,19 +146,32 @@ def print_curve(rows: list[dict], title: str) -> None:
         print(f"  {name:<22}{text}")
 
 
+MIN_OWN_CURVE = 60  # values of one doc type's field needed for a curve of its own
+
+
 def fit(rows: list[dict], path: Path) -> None:
-    by_field: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    """One curve per field over all doc types, and one per doc type where it has enough
+    values (a KTP's bold name is not a letter's typed one)."""
+    by_key: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for row in rows:
         if row.get("score") is not None:
-            by_field[row["field"]].append((row["score"], row["exact"]))
-    fields = {name: fit_field(points) for name, points in sorted(by_field.items())}
+            point = (row["score"], row["exact"])
+            by_key[row["field"]].append(point)
+            by_key[f"{row['doc_type']}.{row['field']}"].append(point)
+    fields = {
+        key: fit_field(points)
+        for key, points in sorted(by_key.items())
+        if "." not in key or len(points) >= MIN_OWN_CURVE
+    }
     header = (
         "# Fitted by tests/benchmarks/bench_calibration.py --fit (do not edit by hand).\n"
-        "# Per field: steps [evidence score from, confidence]; see extractors/confidence.py.\n"
+        "# Per field (and doc_type.field): steps [evidence score from, confidence];\n"
+        "# see extractors/confidence.py.\n"
     )
     body = yaml.safe_dump({"fields": fields}, default_flow_style=None, sort_keys=True)
     path.write_text(header + body)
-    print(f"wrote {path} ({len(fields)} fields, {sum(map(len, by_field.values()))} values)")
+    values = sum(len(v) for k, v in by_key.items() if "." not in k)
+    print(f"wrote {path} ({len(fields)} curves, {values} values)")
 
 
 def rescore(rows: list[dict]) -> None:

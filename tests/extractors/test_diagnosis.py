@@ -1,7 +1,7 @@
 import pytest
 
 from extractors.diagnosis import extract_diagnosis, strip_code
-from extractors.icd10 import normalise_code
+from extractors.icd10 import normalise_code, repair_code_slots
 from extractors.lines import lines_from_text
 
 
@@ -83,3 +83,10 @@ def test_numbers_in_running_diagnosis_are_not_codes():
     d = extract_diagnosis(lines_from_text("Diagnosa : HD rutin 2x seminggu sejak 2019"))
     assert d.icd10.value is None
     assert d.text.value == "HD rutin 2x seminggu sejak 2019"
+
+
+def test_bare_leading_code_with_i_read_as_one():
+    assert repair_code_slots("148 Atrial fibrilasi dengan respon ventrikel cepat").startswith(
+        "I48 Atrial"
+    )
+    assert repair_code_slots("2 hari demam") == "2 hari demam"

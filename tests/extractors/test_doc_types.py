@@ -1,4 +1,4 @@
-from extractors.doc_types import roman_month, sktm
+from extractors.doc_types import roman_month, sktm, slashed_roman_month
 from extractors.lines import lines_from_text
 
 
@@ -27,3 +27,18 @@ def test_roman_month_only_before_the_year():
     assert roman_month("400/123/DS/11/2026") == "400/123/DS/II/2026"
     assert roman_month("400/1/DS/IV/2026") == "400/1/DS/IV/2026"
     assert roman_month("400/123/DS/13/2026") == "400/123/DS/13/2026"
+
+
+def test_slash_and_roman_month_read_as_exclamation_marks():
+    # What Tesseract made of `/II/2026` and `/I/2026` on generated SKTMs (seed 7202).
+    assert slashed_roman_month("470/277/KESRA!!I/2026")[0] == "470/277/KESRA/II/2026"
+    assert slashed_roman_month("474/036/DS-OLA!!/2026")[0] == "474/036/DS-OLA/I/2026"
+    assert slashed_roman_month("S-11/097/3316032002!11/2026") == ("S-11/097/3316032002/II/2026", 3)
+    assert slashed_roman_month("400/123/DS/II/2026") == ("400/123/DS/II/2026", 0)
+
+
+def test_repaired_letter_number_is_read_with_less_confidence():
+    clean = sktm(lines_from_text("Nomor : 470/277/KESRA/II/2026")).fields["letter_number"]
+    fixed = sktm(lines_from_text("Nomor : 470/277/KESRA!!I/2026")).fields["letter_number"]
+    assert fixed.value == clean.value == "470/277/KESRA/II/2026"
+    assert fixed.evidence.repaired == 2 and fixed.confidence <= clean.confidence

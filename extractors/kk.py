@@ -340,12 +340,22 @@ def _is_number(text: str) -> bool:
 
 
 def _header_top(lines: list[Line], marker_index: int) -> float:
-    """Top of the header block right above a marker row (lines with no digits)."""
+    """Top of the header block right above a marker row (lines with no digits).
+
+    Only words of two letters or more count: a rule remnant (`|`, `L`) under the last member
+    row is tall and would pull the top up over that row.
+    """
     top = lines[marker_index].box.top
     for line in reversed(lines[:marker_index]):
-        if any(ch.isdigit() for ch in line.text) or top - line.box.bottom > 3 * line.box.height:
+        words = [w for w in line.words if sum(ch.isalnum() for ch in w.text) >= 2]
+        if not words:
+            continue
+        if any(ch.isdigit() for w in words for ch in w.text):
             break
-        top = line.box.top
+        block_top = min(w.box.top for w in words)
+        if top - max(w.box.bottom for w in words) > 3 * line.box.height:
+            break
+        top = block_top
     return top
 
 

@@ -27,6 +27,8 @@ DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789"
 # into 1 in narrow fonts (measured on generated KKs; `eng` ships with every tesseract-ocr).
 DIGITS_LANGUAGE = "eng"
 STACK_MARGIN = 20  # px of white left of each stacked crop
+INK_LEVEL = 128  # grey below this is ink (prepared pages have a flattened white background)
+RULE_SHARE = 0.8  # a pixel row or column this inked across a cell is a rule, not text
 
 
 def digits_options(options: OcrOptions, psm: int = 6) -> OcrOptions:
@@ -165,6 +167,17 @@ def _cell_box(words: list[Word]) -> Box:
     )
 
 
+def clear_rules(crop: np.ndarray) -> np.ndarray:
+    """Whiten pixel rows and columns that are ink almost end to end: the cell's own rules,
+    which the page's rule removal can leave at a table's edge. No row or column of a line of
+    text is that dark."""
+    ink = crop < INK_LEVEL
+    out = crop.copy()
+    out[ink.mean(axis=1) > RULE_SHARE, :] = 255
+    out[:, ink.mean(axis=0) > RULE_SHARE] = 255
+    return out
+
+
 def read_stacked(
     image: np.ndarray,
     boxes: list[Box],
@@ -177,7 +190,7 @@ def read_stacked(
     One process per KK instead of one per cell keeps the second reading cheap."""
     if not boxes:
         return []
-    crops = [image[b.top : b.bottom, b.left : b.right] for b in boxes]
+    crops = [clear_rules(image[b.top : b.bottom, b.left : b.right]) for b in boxes]
     gap = max(c.shape[0] for c in crops)
     width = max(c.shape[1] for c in crops) + 2 * STACK_MARGIN
     height = gap + sum(c.shape[0] + gap for c in crops)

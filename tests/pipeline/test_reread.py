@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFont
 from extractors.lines import group_lines
 from models import DocType, Field
 from pipeline.ocr import OcrOptions, ocr_image
-from pipeline.reread import read_stacked, reread_members, reread_number_fields
+from pipeline.reread import clear_rules, read_stacked, reread_members, reread_number_fields
 from tests.conftest import FONT, render_page
 
 NARROW = "/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Regular.ttf"
@@ -93,3 +93,15 @@ def test_member_rows_read_again_fix_a_garbled_nik():
     assert [m.nik for m in members] == niks
     assert [m.name for m in members] == names
     assert notices == []
+
+
+def test_cell_rules_are_whitened_and_text_kept():
+    cell = np.asarray(render_page(["7602126908130610"], size=(900, 300)))[120:240].copy()
+    text_ink = int((cell < 128).sum())
+    assert text_ink > 1000
+    cell[2, :] = 0  # the row's rule above
+    cell[:, 5] = 0  # the column's rule on the left
+    cleared = clear_rules(cell)
+    assert cleared[2, :].min() == 255
+    assert cleared[:, 5].min() == 255
+    assert int((cleared < 128).sum()) == text_ink

@@ -32,8 +32,6 @@ from models import Line, Member, Notice, Word
 
 _MARKER = re.compile(r"^\(?(\d{1,2})\)?$")
 MIN_CELL_DIGITS = 10  # a NIK cell OCR garbled still holds most of its 16 digits
-# Below this mean word confidence a row's NIK or name is worth a second reading.
-SURE_CONFIDENCE = 0.9
 
 
 @cache

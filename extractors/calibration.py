@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 HIGH = 0.9  # the confidence that must be earned
-HIGH_PRECISION = 0.99  # what the fitting seed must show above the score that gets it
+HIGH_PRECISION = 0.98  # cautious exact rate the fitting seed must show above the gate
 MIN_HIGH_COUNT = 30  # values above that score, at least, for the claim to mean anything
 BELOW_HIGH = 0.89
 
@@ -36,12 +36,13 @@ def wilson_low(rate: float, n: int, z: float = 1.0) -> float:
 
 
 def high_gate(points: list[tuple[float, bool]]) -> float | None:
-    """The lowest score such that the values scoring at least that much were ≥ 99% exact,
-    over at least 30 of them; None when no score earns it."""
+    """The lowest score such that the values scoring at least that much were exact ≥ 98% of
+    the time even at the cautious (lower Wilson) bound, over at least 30 values; None when no
+    score earns it (45 values all exact do not: the bound is 0.978)."""
     gate, exact = None, 0
     for i, (score, ok) in enumerate(sorted(points, reverse=True), start=1):
         exact += ok
-        if i >= MIN_HIGH_COUNT and exact / i >= HIGH_PRECISION:
+        if i >= MIN_HIGH_COUNT and wilson_low(exact / i, i) >= HIGH_PRECISION:
             gate = score
     return gate
 
@@ -70,5 +71,13 @@ def fit_field(points: list[tuple[float, bool]]) -> list[list[float]]:
         if not steps or round(value, 3) != steps[-1][1]:
             # Rounded up: a score between the true and the written start gets the lower step.
             steps.append([math.ceil(start * 10_000) / 10_000, round(value, 3)])
-    steps[0][0] = 0.0
-    return steps
+    # Below the lowest score the fitting seed showed, nothing was learned: the score itself,
+    # in steps of 0.1 (each step's value is its lowest score), and never 0.9.
+    first = steps[0][0]
+    cap = min(BELOW_HIGH, steps[0][1])  # still rising into the first fitted step
+    below = [[x / 10, min(x / 10, cap)] for x in range(10) if x / 10 < first]
+    merged: list[list[float]] = []
+    for start, value in below + steps:
+        if not merged or value != merged[-1][1]:
+            merged.append([start, value])
+    return merged

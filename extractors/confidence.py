@@ -12,8 +12,9 @@ says: values given ≥ 0.9 must be exact ≥ 98% of the time. It is computed in 
 2. `calibrate` maps that score through a step function per field, fitted on a generated
    benchmark seed (clean scans, phone photos, WhatsApp images) by isotonic regression and
    written to `data/confidence.yaml` (`tests/benchmarks/bench_calibration.py --fit`). A score
-   only maps to ≥ 0.9 when everything scoring that high on the fitting seed was ≥ 99% exact;
-   a field that never gets there stays below 0.9 however clean its reading looks.
+   only maps to ≥ 0.9 when the values scoring that high on the fitting seed were ≥ 98% exact
+   at the cautious (lower Wilson) bound (`extractors.calibration`); a field that never gets
+   there stays below 0.9 however clean its reading looks.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     ocr_timeout_seconds: float = Field(
         120.0, description="per page; a timeout leaves the page empty"
     )
+    file_timeout_seconds: float = Field(
+        600.0, description="per file: pages after this are left unread, with a warning"
+    )
     raster_dpi: int = Field(300, description="dpi for rasterising image-only PDF pages")
     max_pixels: int = Field(100_000_000, description="pages above this are refused, not decoded")
     max_file_bytes: int = Field(200 * 1024 * 1024, description="files above this are refused")

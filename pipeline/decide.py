@@ -35,15 +35,15 @@ from models import (
     Submission,
 )
 from pipeline.deactivation_list import near_niks
+from pipeline.errors import IngestError
 from pipeline.policy import Policy
 
 Lookup = Callable[[str], DeactivationRecord | None]
 Candidates = Callable[[str | None, str | None, date | None], list[tuple[DeactivationRecord, str]]]
 
 # Notices that mean the file itself could not be read (pipeline/errors.py codes).
-UNREADABLE_CODES = {
-    "empty_file", "unsupported_format", "corrupt_file", "encrypted_pdf", "image_too_large",
-    "file_too_large", "unreadable_file", "ocr_failed", "ocr_timeout",
+UNREADABLE_CODES = {error.code for error in IngestError.__subclasses__()} | {
+    "unreadable_file", "ocr_failed", "ocr_timeout",
 }  # fmt: skip
 PHOTO_CODES = {"blurry", "too_dark", "glare", "cut_off", "too_small"}
 CORRECTION = {

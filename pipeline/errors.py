@@ -33,5 +33,13 @@ class ImageTooLarge(IngestError):
     code = "image_too_large"
 
 
+class ImageTooSmall(IngestError):
+    code = "image_too_small"
+
+
+class UnsafeFileName(IngestError):
+    code = "unsafe_file_name"
+
+
 class FileTooLarge(IngestError):
     code = "file_too_large"

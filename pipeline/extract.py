@@ -7,6 +7,7 @@ wrong, so a batch never stops on one bad file (paperless-ngx's consumer does the
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,8 +183,19 @@ def _extract_loaded(
         return [failed(source, Notice(code=exc.code, message=exc.message))]
     except OSError as exc:
         return [failed(source, Notice(code="unreadable_file", message=f"cannot read: {exc}"))]
+    extra = [Notice(code=code, message=message) for code, message in loaded.notes]
+    deadline = time.monotonic() + settings.file_timeout_seconds
+    pages: list[ReadPage] = []
     try:
-        pages = [read_page(page, settings) for page in loaded.pages]
+        for page in loaded.pages:
+            if pages and time.monotonic() > deadline:  # a 200-page PDF must not hold a worker
+                message = (
+                    f"reading stopped after {len(pages)} of {len(loaded.pages)} pages "
+                    f"(time limit of {settings.file_timeout_seconds:.0f} s per file)"
+                )
+                extra.append(Notice(code="file_timeout", message=message))
+                break
+            pages.append(read_page(page, settings))
     except Exception as exc:  # an engine crash on one file must not end the batch
         log.exception("%s: OCR failed", source)
         return [failed(source, Notice(code="ocr_failed", message=f"OCR failed: {exc}"))]
@@ -191,7 +203,6 @@ def _extract_loaded(
         extract_document(source, loaded.document.sha256, group, settings)
         for group in split_documents(pages)
     ]
-    extra = [Notice(code=code, message=message) for code, message in loaded.notes]
     extractions[0].warnings[:0] = extra
     return extractions
 

@@ -26,6 +26,7 @@ from pipeline.errors import (
     EncryptedPdf,
     FileTooLarge,
     ImageTooLarge,
+    ImageTooSmall,
     UnsupportedFormat,
 )
 
@@ -145,17 +146,37 @@ def _load_image(data: bytes, settings: Settings) -> tuple[list[PageImage], list[
     except Exception as exc:  # PIL raises many types for broken headers
         raise CorruptFile(f"the image header is damaged ({type(exc).__name__})") from exc
     pages: list[PageImage] = []
+    notes: list[tuple[str, str]] = []
     frames = getattr(image, "n_frames", 1)
+    if frames > 1 and image.format != "TIFF":  # an animation, not a multi-page scan
+        notes.append(("animated_image", f"the image is animated ({frames} frames); only the "
+                      "first frame was read"))  # fmt: skip
+        frames = 1
     for index in range(frames):
         image.seek(index)
-        width, height = image.size
-        if width * height > settings.max_pixels:
-            raise ImageTooLarge(
-                f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), "
-                f"above the limit of {settings.max_pixels / 1e6:.0f}; please send a smaller photo"
-            )
+        check_dimensions(*image.size, settings)
         pages.append(_decode_frame(image, index + 1))
-    return pages, []
+    return pages, notes
+
+
+MIN_SIDE = 100  # below this no document text is legible: a thumbnail, an icon
+MAX_SIDE = 32_000  # Tesseract refuses anything longer than 32,767 pixels
+
+
+def check_dimensions(width: int, height: int, settings: Settings) -> None:
+    """Refuse, before decoding, an image no page can be: too many pixels, too long, too small."""
+    if width * height > settings.max_pixels:
+        raise ImageTooLarge(
+            f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), "
+            f"above the limit of {settings.max_pixels / 1e6:.0f}; please send a smaller photo"
+        )
+    if max(width, height) > MAX_SIDE:
+        raise ImageTooLarge(f"the image is {width}x{height} pixels, longer than any document page")
+    if min(width, height) < MIN_SIDE:
+        raise ImageTooSmall(
+            f"the image is only {width}x{height} pixels; please send the photo itself, "
+            "not a thumbnail"
+        )
 
 
 def _decode_frame(image: Image.Image, number: int) -> PageImage:
@@ -247,7 +268,7 @@ def _render_pages(
             pages.append(PageImage(page=page))
             continue
         dpi = _fit_dpi(width_pt, height_pt, settings.raster_dpi, settings.max_pixels)
-        if dpi < 72:
+        if dpi < 72 or max(width_pt, height_pt) * dpi / 72 > MAX_SIDE:
             raise ImageTooLarge(
                 f"page {index + 1} of the PDF is {width_pt:.0f}x{height_pt:.0f} points, "
                 "far larger than a document page"
@@ -262,11 +283,10 @@ def _render_pages(
 
 
 def _fit_dpi(width_pt: float, height_pt: float, dpi: int, max_pixels: int) -> int:
-    """The raster dpi, lowered when the page would exceed the pixel limit at full dpi."""
+    """The raster dpi, lowered when the page would exceed the pixel or side limit at full dpi."""
     pixels = (width_pt * dpi / 72) * (height_pt * dpi / 72)
-    if pixels <= max_pixels:
-        return dpi
-    return int(dpi * (max_pixels / pixels) ** 0.5)
+    by_pixels = dpi if pixels <= max_pixels else int(dpi * (max_pixels / pixels) ** 0.5)
+    return min(by_pixels, int(MAX_SIDE * 72 / max(width_pt, height_pt, 1)))
 
 
 def _pdf_text_words(data: bytes, count: int, dpi: int) -> dict[int, list[Word]]:

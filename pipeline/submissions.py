@@ -16,12 +16,13 @@ from pathlib import PurePosixPath
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from models import Extraction, Submission
+from models import Extraction, Notice, Submission
 from models.tables import document
 from pipeline.batch import SKIPPED_SUFFIXES
 from pipeline.config import Settings
-from pipeline.extract import extract_data
-from pipeline.storage import Storage
+from pipeline.errors import UnsafeFileName
+from pipeline.extract import extract_data, failed
+from pipeline.storage import Storage, UnsafeKey
 
 PIPELINE_VERSION = "2026.11.1"
 log = logging.getLogger(__name__)
@@ -92,7 +93,12 @@ def read_file(
     inbox: Storage, key: str, source: str, settings: Settings, engine: Engine, out: Storage
 ) -> tuple[str, list[Extraction]]:
     """Keep the original, then extract — or reuse the stored extraction of the same bytes."""
-    data = inbox.get(key)
+    try:
+        data = inbox.get(key)
+    except UnsafeKey:  # `..` or a backslash in an object key: never followed
+        log.warning("refused object key in submission %s", source.split("/")[0])
+        notice = Notice(code=UnsafeFileName.code, message="the file name is not acceptable")
+        return hashlib.sha256(key.encode()).hexdigest(), [failed(source, notice)]
     sha256 = hashlib.sha256(data).hexdigest()
     original = f"originals/{sha256}"
     if not out.exists(original):

@@ -1,7 +1,7 @@
 """`reaktivasi process` end to end: a generated inbox, a real Prefect flow run (ephemeral),
 real Tesseract. The first run is killed (SIGKILL) in the middle of OCR; the rerun must decide
-every submission once, keep every original, read no document a second time, and match the
-generator's truth; a third run reads nothing at all."""
+every submission once, keep every original, read no document a second time, match the
+generator's truth and log no whole NIK; a third run reads nothing at all."""
 
 from __future__ import annotations
 
@@ -79,6 +79,9 @@ def test_killed_run_then_rerun_decides_each_once_and_reads_nothing_twice(demo, o
     decisions = (out / "decisions.jsonl").read_text().splitlines()
     assert len(decisions) == len({json.loads(d)["submission"] for d in decisions})
     assert lines("\n".join(decisions)) == lines((demo / "truth.jsonl").read_text())
+    # The full run's logs (verbose: ours, Prefect's, the libraries') hold no whole NIK or KK.
+    assert not re.search(r"(?<!\d)\d{16}(?!\d)", second.stderr)
+    assert "********" in second.stderr  # NIKs were logged, masked
     read_again = set(re.findall(r"reading .* \(([0-9a-f]{12})…\)", second.stderr))
     assert read_again, "the rerun logs what it reads"
     assert not read_again & {h[:12] for h in read_before_kill}

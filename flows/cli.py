@@ -193,6 +193,31 @@ def _check_locations(inbox: str, deactivation: str, as_of: str | None) -> date:
         raise typer.Exit(2) from None
 
 
+@app.command()
+def retention(
+    out: Annotated[
+        str, typer.Option(help="the --out of `process` (folder or s3://bucket/)")
+    ] = "out",
+    days: Annotated[int | None, typer.Option(help="retention period; default: settings")] = None,
+    dry_run: Annotated[bool, typer.Option(help="count only, delete nothing")] = False,
+) -> None:
+    """Delete originals and page images of cases closed longer than the retention period."""
+    from pipeline.retention import apply_retention
+    from pipeline.state import engine_for, state_url
+    from pipeline.storage import open_location
+
+    settings = get_settings()
+    period = settings.retention_days if days is None else days
+    store, _ = open_location(out, settings)
+    report = apply_retention(engine_for(state_url(out, settings)), store, period, dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    err.print(
+        f"{report.cases} cases closed more than {period} days ago: {verb} {report.originals} "
+        f"originals and {report.page_images} page images; {report.kept_shared} originals kept "
+        "because an open case uses them; decisions and audit rows kept"
+    )
+
+
 list_app = typer.Typer(help="The deactivation list (BNBA).")
 app.add_typer(list_app, name="list")
 

@@ -24,13 +24,13 @@ from sqlalchemy import Engine
 
 from extractors.nik import mask_nik
 from models import Submission
-from pipeline.config import Settings, get_settings
+from pipeline.config import get_settings
 from pipeline.corrections import apply_corrections, stored_corrections
 from pipeline.deactivation_list import candidates, import_list, lookup
 from pipeline.decide import decide
 from pipeline.policy import load_policy
 from pipeline.route import decided_by_people, record, route, status_counts
-from pipeline.state import engine_for
+from pipeline.state import engine_for, state_url
 from pipeline.storage import open_location
 from pipeline.submissions import InboxSubmission, assemble, list_submissions, read_file
 
@@ -67,15 +67,6 @@ def read_submission_task(found: InboxSubmission, inbox: str, out: str) -> Submis
                 read_file(inbox_store, key, key[len(prefix) :], settings, engine, out_store)
             )
     return assemble(found.id, read)
-
-
-def state_url(out: str, settings: Settings) -> str:
-    """The state database: the setting, else SQLite beside a folder output or in work_dir."""
-    if settings.state_url:
-        return settings.state_url
-    folder = settings.work_dir if out.startswith("s3://") else Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(folder / 'state.sqlite').resolve()}"
 
 
 @task(name="import-list", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)

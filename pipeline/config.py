@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     s3_access_key: str = Field("", description="S3 access key")
     s3_secret_key: SecretStr = Field(SecretStr(""), description="S3 secret key")
     s3_secure: bool = Field(False, description="HTTPS to the S3 server")
+    retention_days: int = Field(
+        365, description="originals and page images of closed cases are deleted after this"
+    )
     concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         description="files read in parallel (one single-threaded Tesseract each)",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
 from models.tables import metadata
+from pipeline.config import Settings
 
 
 @cache
@@ -23,3 +25,12 @@ def engine_for(url: str) -> Engine:
 
     metadata.create_all(engine)
     return engine
+
+
+def state_url(out: str, settings: Settings) -> str:
+    """The state database: the setting, else SQLite beside a folder output or in work_dir."""
+    if settings.state_url:
+        return settings.state_url
+    folder = settings.work_dir if out.startswith("s3://") else Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(folder / 'state.sqlite').resolve()}"

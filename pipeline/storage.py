@@ -38,6 +38,7 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
     def keys(self, prefix: str) -> list[str]: ...
     def sizes(self, prefix: str) -> dict[str, int]: ...
+    def delete(self, key: str) -> None: ...
 
 
 class LocalStorage:
@@ -62,6 +63,10 @@ class LocalStorage:
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        """Only the retention command deletes; a missing key is already gone."""
+        self._path(key).unlink(missing_ok=True)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -110,6 +115,9 @@ class S3Storage:
         finally:
             response.close()
             response.release_conn()
+
+    def delete(self, key: str) -> None:
+        self.client.remove_object(self.bucket, check_key(key))
 
     def exists(self, key: str) -> bool:
         from minio.error import S3Error

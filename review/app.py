@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
@@ -34,6 +33,7 @@ from pipeline.decide import CORRECTION
 from pipeline.policy import Policy, load_policy
 from pipeline.review_decision import publish
 from pipeline.state import engine_for
+from pipeline.state import state_url as pipeline_state_url
 from pipeline.storage import Storage, open_location
 from review import actions, auth, labels
 from review.cases import load_case, when
@@ -68,13 +68,8 @@ class Context:
 
 
 def state_url(settings: ReviewSettings, pipeline: Settings) -> str:
-    """The database `process` wrote (flows/intake.py `state_url`): same rules, same file."""
-    if settings.state_url or pipeline.state_url:
-        return settings.state_url or pipeline.state_url or ""
-    out = str(settings.out)
-    folder = pipeline.work_dir if out.startswith("s3://") else Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(folder / 'state.sqlite').resolve()}"
+    """The database `process` wrote: same rules, same file, unless the review sets its own."""
+    return settings.state_url or pipeline_state_url(str(settings.out), pipeline)
 
 
 def current_session(request: Request) -> auth.Session:

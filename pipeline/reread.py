@@ -21,6 +21,7 @@ from models import Box, DocType, Field, Line, Member, Notice, Word
 from pipeline.ocr import OcrOptions, ocr_image
 
 REREAD_PENALTY = 0.9
+DISAGREEMENT_FACTOR = 0.5  # a value the second reading contradicts goes to a reviewer
 TARGET_HEIGHT = 48  # px of digit height Tesseract reads best at
 DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789"
 # Tesseract's `eng` model reads a digits-only line better than `ind`, which turns a leading 7
@@ -65,12 +66,15 @@ def _reread_line(
     options: OcrOptions,
     cache_dir: Path | None = None,
 ) -> Line | None:
-    # The crop starts after the label and any punctuation-only word (`:`) that follows it.
+    # The crop starts after the label and the `:` that follows it, as a word of its own or
+    # glued to the digits (`:2104...`: its share of the word's width, by characters).
     label_end = 0
     for word in line.words:
         if word.box.right < region.value_box.left or not any(c.isalnum() for c in word.text):
             label_end = max(label_end, word.box.right + 1)
         elif word.box.left >= region.value_box.left:
+            lead = len(word.text) - len(word.text.lstrip(":;.,|"))
+            label_end = max(label_end, word.box.left + word.box.width * lead // len(word.text))
             break
     crop, left, top, scale = _crop(image, region.value_box, label_end)
     words = ocr_image(crop, digits_options(options, psm=7), line.page, cache_dir)
@@ -147,15 +151,20 @@ def reread_number_fields(
                     notices.extend(field_notices)
                 continue
             done.add(name)
-            if _second_is_better(name, fields[name], field, fields):
+            first = fields[name]
+            if _second_is_better(name, first, field, fields):
                 changed[name] = field
+            elif first.value != field.value:
+                # Two valid readings disagree: keep the first, but not as a sure value.
+                confidence = first.confidence * DISAGREEMENT_FACTOR
+                changed[name] = first.model_copy(update={"confidence": confidence})
     return changed, ([] if changed else notices)
 
 
 # --- KK member rows ---------------------------------------------------------------------------
 
 
-def _cell_box(words: list[Word]) -> Box:
+def cell_box(words: list[Word]) -> Box:
     """The cell around its words, padded by half a letter height (not into the next cell)."""
     box = Box.union([w.box for w in words])
     pad = max(2, min(w.box.height for w in words) // 2)
@@ -240,12 +249,12 @@ def reread_member_rows(
         on_page = [r for r in rows if r.page == page]
         digits = digits_options(options)
         niks = read_stacked(
-            image, [_cell_box(r.nik_words) for r in on_page], digits, page, cache_dir
+            image, [cell_box(r.nik_words) for r in on_page], digits, page, cache_dir
         )
         named = [r for r in on_page if r.name_words]
         names = read_stacked(
             image,
-            [_cell_box(r.name_words) for r in named],
+            [cell_box(r.name_words) for r in named],
             replace(options, psm=6),
             page,
             cache_dir,

@@ -8,7 +8,13 @@ from PIL import Image, ImageDraw, ImageFont
 from extractors.lines import group_lines
 from models import DocType, Field
 from pipeline.ocr import OcrOptions, ocr_image
-from pipeline.reread import clear_rules, read_stacked, reread_members, reread_number_fields
+from pipeline.reread import (
+    cell_box,
+    clear_rules,
+    read_stacked,
+    reread_members,
+    reread_number_fields,
+)
 from tests.conftest import FONT, render_page
 
 NARROW = "/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Regular.ttf"
@@ -48,12 +54,12 @@ def test_ktp_nik_is_read_again_even_when_valid():
 def test_stacked_crops_come_back_to_their_boxes():
     image = np.asarray(render_page(["SITI AMINAH", "6101014507890003", "BUDI SANTOSO"]))
     words = ocr_image(image, OcrOptions())
-    boxes = [w.box for w in words]
-    again = read_stacked(image, boxes, OcrOptions(psm=6), page=1)
+    cells = [cell_box([w]) for w in words]  # padded like the member cells
+    again = read_stacked(image, cells, OcrOptions(psm=6), page=1)
     assert [[w.text for w in cell] for cell in again] == [[w.text] for w in words]
-    for box, cell in zip(boxes, again, strict=True):
-        assert abs(cell[0].box.left - box.left) <= 3
-        assert abs(cell[0].box.top - box.top) <= 3
+    for word, cell in zip(words, again, strict=True):
+        assert abs(cell[0].box.left - word.box.left) <= 3
+        assert abs(cell[0].box.top - word.box.top) <= 3
 
 
 def _kk_page(niks: list[str], names: list[str]) -> Image.Image:
@@ -105,3 +111,13 @@ def test_cell_rules_are_whitened_and_text_kept():
     assert cleared[2, :].min() == 255
     assert cleared[:, 5].min() == 255
     assert int((cleared < 128).sum()) == text_ink
+
+
+def test_ktp_nik_contradicted_by_the_second_reading_loses_its_sureness():
+    image = np.asarray(render_page(["NIK : 6101014507890003"]))
+    lines = group_lines(ocr_image(image, OcrOptions()))
+    # As sure as can be, and wrong: the second reading cannot outvote it, only doubt it.
+    fields = {"nik": Field(name="nik", value="6101014507890008", confidence=1.0)}
+    changed, _ = reread_number_fields(fields, lines, {1: image}, OcrOptions(), None, DocType.ktp)
+    assert changed["nik"].value == "6101014507890008"
+    assert changed["nik"].confidence == 0.5

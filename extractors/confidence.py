@@ -75,6 +75,7 @@ def _table() -> dict[str, tuple[tuple[float, ...], tuple[float, ...]]]:
     return table
 
 
+MIN_CONFIDENCE = 0.01  # a value that was read is never "certainly wrong": 0 means unread
 # Until a field is fitted: the score itself, kept below 0.9 (nothing vouches for it yet).
 UNFITTED_CAP = 0.89
 
@@ -85,10 +86,10 @@ def calibrate(key: str, score: float) -> float:
     table = _table()
     curve = table.get(key) or table.get(key.rsplit(".", 1)[-1])
     if curve is None:
-        return round(min(score, UNFITTED_CAP), 3)
+        return round(max(MIN_CONFIDENCE, min(score, UNFITTED_CAP)), 3)
     starts, values = curve
     index = bisect_right(starts, score) - 1
-    return round(values[max(index, 0)], 3)
+    return round(max(MIN_CONFIDENCE, values[max(index, 0)]), 3)
 
 
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][A-Z'\-]+|[A-Z]\.)$")

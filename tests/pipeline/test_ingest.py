@@ -116,7 +116,7 @@ def test_exif_orientation_is_applied(tmp_path: Path):
 def test_hash_is_of_the_bytes(tmp_path: Path):
     import hashlib
 
-    data = _png_bytes(Image.new("L", (50, 50), 255))
+    data = _png_bytes(Image.new("L", (200, 200), 255))
     path = tmp_path / "a.png"
     path.write_bytes(data)
     loaded = load_document(path, "a.png", SETTINGS)

@@ -112,10 +112,12 @@ def _masked(value: object) -> object:
 
 
 def timing_pass(items: list[tuple[Path, dict]], settings: Settings, pages: int) -> Cost:
-    """CPU cost of preparation against OCR, summed over the first `pages` images, read one
-    at a time and without the OCR cache so Tesseract's clock is this page's alone."""
+    """CPU cost of preparation against OCR, summed over `pages` images spread evenly over
+    the set (every doc type), read one at a time and without the OCR cache so Tesseract's
+    clock is this page's alone."""
     total = Cost()
-    for path, _ in items[:pages]:
+    step = max(1, len(items) // max(1, pages))
+    for path, _ in items[::step][:pages]:
         for page in load_document(path, str(path), settings).pages:
             if page.image is None:
                 continue

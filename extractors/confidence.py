@@ -101,7 +101,9 @@ def check_value(name: str, value: str) -> bool | None:
     """The field's own plausibility check; None for fields that have none (free text)."""
     if name in ("name", "head_name"):
         tokens = value.split()
-        return bool(tokens) and all(_NAME_TOKEN.match(t) for t in tokens)
+        # A part longer than 11 letters is most often two parts OCR ran together
+        # (`UCHITAARYANI`): kept, but not trusted.
+        return bool(tokens) and all(_NAME_TOKEN.match(t) and len(t) <= 11 for t in tokens)
     if name in ("village", "district", "facility_name"):
         tokens = value.upper().split()
         return bool(tokens) and all(_PLACE_TOKEN.match(t) for t in tokens)

@@ -72,8 +72,8 @@ def sktm(lines: list[Line]) -> ExtractedFields:
     out.notices.extend(notices)
     out.add(extract_name(lines))
     out.add(birth_date(lines))
-    out.add(header_value(lines, _VILLAGE, "village"))
-    out.add(header_value(lines, _DISTRICT, "district"))
+    for name, pattern in (("village", _VILLAGE), ("district", _DISTRICT)):
+        out.add(_place(header_value(lines, pattern, name)))
     out.add(_letter_number(lines))
     out.add(letter_date(lines))
     return out
@@ -106,6 +106,20 @@ def ktp(lines: list[Line]) -> ExtractedFields:
     out.add(extract_name(lines))
     out.add(birth_date(lines))
     return out
+
+
+# A letterhead or address line may run on: `Desa Way Nukak Kecamatan Karya Kabupaten ...`.
+_NEXT_LEVEL = re.compile(r"\s+(?:KECAMATAN|KEC\.|KABUPATEN|KAB\.|PROVINSI)\b.*$", re.I)
+
+
+def _place(field: Field) -> Field:
+    """A village or district name alone, upper-cased like the rest of the contract's names."""
+    if field.value is None:
+        return field
+    value = _NEXT_LEVEL.sub("", field.value).strip(" ,.").upper()
+    if not value:
+        return Field(name=field.name)
+    return field.model_copy(update={"value": value})
 
 
 _LETTER_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*(?:\s*/\s*[A-Za-z0-9.\-]+)+")

@@ -99,3 +99,8 @@ def test_rescored_adds_evidence_and_keeps_the_value():
     assert agreed.value == field.value and agreed.evidence.agrees is True
     assert agreed.confidence >= field.confidence
     assert "evidence" not in agreed.model_dump()  # not part of stored or contract output
+
+
+def test_a_name_part_too_long_to_be_one_part_is_not_trusted():
+    assert check_value("name", "UCHITAARYANI") is False
+    assert check_value("name", "UCHITA ARYANI") is True

@@ -42,3 +42,11 @@ def test_repaired_letter_number_is_read_with_less_confidence():
     fixed = sktm(lines_from_text("Nomor : 470/277/KESRA!!I/2026")).fields["letter_number"]
     assert fixed.value == clean.value == "470/277/KESRA/II/2026"
     assert fixed.evidence.repaired == 2 and fixed.confidence <= clean.confidence
+
+
+def test_sktm_village_and_district_stop_at_the_next_level():
+    fields = sktm(
+        lines_from_text("Desa Way Nukak Kecamatan Karya Kabupaten Muara\nNomor : 400/1/DS/II/2026")
+    ).fields
+    assert fields["village"].value == "WAY NUKAK"
+    assert fields["district"].value == "KARYA"

@@ -24,7 +24,7 @@ from pipeline.errors import IngestError
 from pipeline.ingest import LoadedDocument, PageImage, load_bytes, load_document
 from pipeline.ocr import OcrOptions, OcrTimeout
 from pipeline.read import read_raster
-from pipeline.reread import reread_members, reread_number_fields
+from pipeline.reread import reread_members, reread_name_spacing, reread_number_fields
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,12 @@ def extract_document(
             }
             result.notices = [n for n in result.notices if n.code not in number_codes]
         result.notices.extend(n for n in reread_notices if n not in result.notices)
+        result.fields.update(
+            reread_name_spacing(
+                result.fields, images, ocr_options(settings, settings.raster_dpi),
+                settings.ocr_cache_dir,
+            )
+        )  # fmt: skip
         if doc_type is DocType.kk and result.members:
             kk_number = result.fields["kk_number"].value if "kk_number" in result.fields else None
             result.members, member_notices = reread_members(

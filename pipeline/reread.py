@@ -275,3 +275,49 @@ def reread_members(
     """The KK's members with every row read a second time; the extractor picks per cell."""
     second = reread_member_rows(lines, images, options, cache_dir)
     return extract_members(lines, second, kk_number)
+
+
+# --- names whose words ran together -------------------------------------------------------
+
+NAME_FIELDS = ("name", "head_name")
+SURE = 0.9  # a name read at least this surely is left alone
+
+
+def reread_name_spacing(
+    fields: dict[str, Field],
+    images: dict[int, np.ndarray],
+    options: OcrOptions,
+    cache_dir: Path | None = None,
+) -> dict[str, Field]:
+    """Read a name again as a single line when the first reading was unsure — often two
+    parts run together (`SISKATITIN`): on a whole page Tesseract's word spacing follows the
+    page's layout (a card's photo frame beside the text), on a crop of the line alone it
+    follows the line.
+    Only the spaces may change — a second reading with other letters is ignored — so this
+    can split a name but never misspell one.
+    """
+    changed: dict[str, Field] = {}
+    for name in NAME_FIELDS:
+        field = fields.get(name)
+        if field is None or not field.value or not field.boxes or field.page not in images:
+            continue
+        if field.confidence >= SURE:
+            continue
+        box = Box(
+            left=min(b.left for b in field.boxes),
+            top=min(b.top for b in field.boxes),
+            width=max(b.right for b in field.boxes) - min(b.left for b in field.boxes),
+            height=max(b.bottom for b in field.boxes) - min(b.top for b in field.boxes),
+        )
+        crop, _, _, _ = _crop(images[field.page], box, floor_left=box.left - box.height // 2)
+        words = ocr_image(crop, replace(options, psm=7), field.page, cache_dir)
+        second = " ".join(w.text for w in words if w.text.strip(":;.,|"))
+        second = " ".join(part.strip(":;.,|") for part in second.split())
+        if second.replace(" ", "") != field.value.replace(" ", "") or second == field.value:
+            continue
+        # Below the calibrated 0.9: this path was not part of the confidence fit.
+        confidence = min((w.confidence for w in words), default=0.0) * REREAD_PENALTY
+        changed[name] = field.model_copy(
+            update={"value": second, "confidence": min(0.85, max(field.confidence, confidence))}
+        )
+    return changed

@@ -121,3 +121,25 @@ def test_ktp_nik_contradicted_by_the_second_reading_loses_its_sureness():
     changed, _ = reread_number_fields(fields, lines, {1: image}, OcrOptions(), None, DocType.ktp)
     assert changed["nik"].value == "6101014507890008"
     assert changed["nik"].confidence == 0.5
+
+
+def test_unsure_name_gets_its_spaces_back_but_never_other_letters():
+    import numpy as np
+
+    from models import Box, Field
+    from pipeline.ocr import OcrOptions
+    from pipeline.reread import reread_name_spacing
+    from tests.conftest import render_page
+
+    image = np.asarray(render_page(["SISKA TITIN HARTATI"], size=(1600, 300)))
+    box = Box(left=190, top=140, width=700, height=70)
+    run_together = Field(name="name", value="SISKATITIN HARTATI", confidence=0.5, page=1,
+                         boxes=[box])  # fmt: skip
+    misread = run_together.model_copy(update={"value": "SISKA TITIM HARTATI"})
+    sure = run_together.model_copy(update={"confidence": 0.95})
+    options = OcrOptions()
+    fixed = reread_name_spacing({"name": run_together}, {1: image}, options)
+    assert fixed["name"].value == "SISKA TITIN HARTATI"
+    assert 0.5 <= fixed["name"].confidence < 0.9
+    assert reread_name_spacing({"name": misread}, {1: image}, options) == {}
+    assert reread_name_spacing({"name": sure}, {1: image}, options) == {}

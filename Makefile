@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-osd tesseract-ocr-eng \
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf \
-	chromium nodejs npm
+	chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_SEED ?= 4242
 BENCH_COUNT ?= 60
@@ -28,6 +28,7 @@ setup: system $(VENV)/.installed $(S3RVER)
 system:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \

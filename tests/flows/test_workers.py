@@ -117,6 +117,10 @@ def cluster(tmp_path: Path) -> Iterator[tuple[dict[str, str], Processes]]:
         "DO_NOT_TRACK": "1",
         "PREFECT_WORKER_QUERY_SECONDS": "1",  # default 10: the test would mostly wait
         "PREFECT_LOGGING_SETTINGS_PATH": str(logging_settings(tmp_path)),
+        # INFO whatever an earlier import of `flows` set in this process (it sets WARNING):
+        # the workers' "submitted to infrastructure" lines are read below.
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
         "OMP_THREAD_LIMIT": "1",
         "REAKTIVASI_CONCURRENCY": "1",  # two workers x one Tesseract = the 2 `ocr` slots
         "REAKTIVASI_OCR_CACHE_DIR": str(tmp_path / "ocr-cache"),

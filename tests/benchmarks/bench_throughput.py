@@ -6,7 +6,7 @@
 A mixed batch is generated (clean scans as PNG/JPEG/TIFF, image and text-layer PDFs, and a
 quarter of the image documents as phone photos or WhatsApp images). It is read by our whole
 per-file chain (`extract_many`, no OCR cache) with 1 and with N workers; the prepared pages our
-chain hands to Tesseract are then saved and read again by bare `tesseract` processes, N in
+chain hands to Tesseract are saved as it goes and read again by bare `tesseract` processes, N in
 parallel — the engine's own limit on exactly the pixels we OCR. Prints pages per minute, our
 wall time over bare Tesseract's, the 1 → N speed-up, and peak memory (our process and its
 Tesseract children together). Asserts nothing: run it on a quiet machine.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,13 +29,14 @@ from pathlib import Path
 import cv2
 from PIL import Image
 
+import pipeline.extract as extract_module
 from fixtures.capture import CONDITIONS
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
 from pipeline.batch import extract_many
 from pipeline.config import Settings
-from pipeline.extract import read_page
-from pipeline.ingest import load_document
+from pipeline.extract import ReadPage
+from pipeline.ingest import PageImage
 
 PHOTO_CONDITIONS = ("phone_photo", "whatsapp")
 
@@ -65,32 +67,32 @@ def mixed_batch(seed: int, pages: int, out: Path) -> list[Path]:
     return files
 
 
-def run_ours(files: list[Path], workers: int) -> tuple[float, int]:
-    """(wall seconds, pages) for the whole chain with `workers` files in parallel."""
+def run_ours(files: list[Path], workers: int, keep: Path | None = None) -> tuple[float, int]:
+    """(wall seconds, pages) for the whole chain with `workers` files in parallel. With
+    `keep`, every prepared page handed to Tesseract is also saved there (a PNM write per
+    page, counted against us) for the bare-Tesseract comparison."""
     settings = Settings(concurrency=workers, ocr_cache_dir=None)
-    start = time.perf_counter()
-    pages = sum(
-        max(1, len(e.pages)) for found in extract_many([(p, p.name) for p in files], settings)
-        for e in found
-    )  # fmt: skip
-    return time.perf_counter() - start, pages
+    original = extract_module.read_page
+    if keep is not None:
 
+        def read_and_keep(page: PageImage, settings: Settings) -> ReadPage:
+            read = original(page, settings)
+            if read.image is not None:
+                name = f"{threading.get_ident()}-{time.perf_counter_ns()}-{page.page.dpi}.pnm"
+                cv2.imwrite(str(keep / name), read.image)
+            return read
 
-def prepared_pages(files: list[Path], folder: Path) -> list[tuple[Path, int]]:
-    """The images our chain OCRs (upright, straightened, scaled), saved for bare Tesseract."""
-    settings = Settings(concurrency=1, ocr_cache_dir=None)
-    saved = []
-    for path in files:
-        for page in load_document(path, path.name, settings).pages:
-            if page.image is None:  # a real text layer: no OCR for anyone
-                continue
-            read = read_page(page, settings)
-            if read.image is None:
-                continue
-            target = folder / f"{path.stem}-{page.page.number}.pnm"
-            cv2.imwrite(str(target), read.image)
-            saved.append((target, page.page.dpi))
-    return saved
+        extract_module.read_page = read_and_keep
+    try:
+        start = time.perf_counter()
+        pages = sum(
+            max(1, len(e.pages))
+            for found in extract_many([(p, p.name) for p in files], settings)
+            for e in found
+        )
+        return time.perf_counter() - start, pages
+    finally:
+        extract_module.read_page = original
 
 
 def run_bare(images: list[tuple[Path, int]], workers: int, settings: Settings) -> float:
@@ -166,8 +168,9 @@ def main() -> int:
 
     files = mixed_batch(args.seed, args.pages, args.out / f"throughput-{args.seed}-{args.pages}")
     print(f"batch: {len(files)} files, workers={args.workers}, cores={os.cpu_count()}")
+    prepared = Path(tempfile.mkdtemp(prefix="prepared-"))
     with TreeMemory() as memory:
-        wall, pages = run_ours(files, args.workers)
+        wall, pages = run_ours(files, args.workers, None if args.only_memory else prepared)
     print(f"ours, {args.workers} workers: {pages} pages in {wall:.1f} s = "
           f"{pages / wall * 60:.1f} pages/min")  # fmt: skip
     print(f"peak memory of the process tree (ours + Tesseracts): {memory.peak_mb:.0f} MB")
@@ -180,9 +183,9 @@ def main() -> int:
     print(f"speed-up on {len(sample)} files: 1 worker {one_wall:.1f} s, {args.workers} workers "
           f"{many_wall:.1f} s = {one_wall / many_wall:.2f}x")  # fmt: skip
 
-    with tempfile.TemporaryDirectory() as folder:
-        images = prepared_pages(files, Path(folder))
-        bare = run_bare(images, args.workers, Settings())
+    images = [(p, int(p.stem.rsplit("-", 1)[1])) for p in sorted(prepared.glob("*.pnm"))]
+    bare = run_bare(images, args.workers, Settings())
+    shutil.rmtree(prepared)
     print(f"bare tesseract on our {len(images)} prepared pages, {args.workers} in parallel: "
           f"{bare:.1f} s; ours / bare = {wall / bare:.2f}")  # fmt: skip
     return 0

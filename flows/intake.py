@@ -26,8 +26,8 @@ from extractors.nik import mask_nik
 from models import Submission
 from pipeline.config import get_settings
 from pipeline.corrections import apply_corrections, stored_corrections
-from pipeline.deactivation_list import candidates, import_list, lookup
-from pipeline.decide import decide
+from pipeline.deactivation_list import import_list
+from pipeline.decide import decide_with_list
 from pipeline.policy import load_policy
 from pipeline.route import decided_by_people, record, route, status_counts
 from pipeline.state import engine_for, state_url
@@ -117,13 +117,7 @@ def intake(
     kept = decided_by_people(engine, fingerprints)
     fixes = stored_corrections(engine, submissions)
     decisions = [
-        decide(
-            apply_corrections(s, fixes.get(s.id, [])),
-            policy,
-            as_of,
-            lambda nik: lookup(engine, nik),
-            lambda nik, name, born: candidates(engine, nik, name, born),
-        )
+        decide_with_list(engine, apply_corrections(s, fixes.get(s.id, [])), policy, as_of)
         for s in submissions.values()
         if s.id not in kept
     ]

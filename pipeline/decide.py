@@ -20,6 +20,7 @@ from functools import cache
 from importlib import resources
 
 import yaml
+from sqlalchemy import Engine
 
 from extractors.names import name_similarity
 from models import (
@@ -34,7 +35,7 @@ from models import (
     Status,
     Submission,
 )
-from pipeline.deactivation_list import near_niks
+from pipeline.deactivation_list import candidates, lookup, near_niks
 from pipeline.errors import IngestError
 from pipeline.policy import Policy
 
@@ -317,4 +318,18 @@ def decide(
         candidates=case.candidates,
         photo_problems=photo,
         unreadable_files=bad_files,
+    )
+
+
+def decide_with_list(
+    engine: Engine, submission: Submission, policy: Policy, as_of: date
+) -> Decision:
+    """`decide` against the deactivation list in the state database: what `process`, the
+    dispatcher's runs and a reviewer's re-decision all call."""
+    return decide(
+        submission,
+        policy,
+        as_of,
+        lambda nik: lookup(engine, nik),
+        lambda nik, name, born: candidates(engine, nik, name, born),
     )

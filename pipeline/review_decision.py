@@ -11,16 +11,14 @@ documents) is checked exactly as `process` checks it. Never `ready` on a guess, 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
 
 from models import Decision, ReasonCode, Status, Submission
 from models.tables import decision as decision_table
 from pipeline import route as route_module
-from pipeline.deactivation_list import candidates, lookup
-from pipeline.decide import decide, reason
-from pipeline.policy import Policy
+from pipeline.decide import reason
 from pipeline.storage import Storage
 from pipeline.submissions import stored_submission
 
@@ -37,17 +35,6 @@ def load_submission(engine: Engine, submission_id: str) -> tuple[Submission, Dec
         return None
     submission = stored_submission(engine, submission_id, list(row.documents or []))
     return submission, Decision.model_validate(row.record)
-
-
-def redecide(engine: Engine, submission: Submission, policy: Policy, as_of: date) -> Decision:
-    """The decision `process` would give this (corrected) submission."""
-    return decide(
-        submission,
-        policy,
-        as_of,
-        lambda nik: lookup(engine, nik),
-        lambda nik, name, born: candidates(engine, nik, name, born),
-    )
 
 
 def save_decision(

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, and_, delete, insert
 from extractors.nik import mask_nik
 from models import Decision, ReasonCode
 from pipeline.corrections import apply_corrections
+from pipeline.decide import decide_with_list
 from pipeline.policy import Policy
 from pipeline.review_decision import (
     load_submission,
-    redecide,
     returned,
     save_decision,
     write_reply,
@@ -131,7 +131,7 @@ def approve(
         raise CaseNotFound(submission_id)
     submission, before = loaded
     corrected = apply_corrections(submission, load_corrections(engine, submission_id))
-    decision = redecide(engine, corrected, policy, as_of)
+    decision = decide_with_list(engine, corrected, policy, as_of)
     save_decision(engine, decision, corrected, user.name)
     _audit_decision(engine, user, submission_id, "approve", before, decision, reason)
     return decision

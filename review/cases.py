@@ -12,8 +12,9 @@ from models import Box, DeactivationRecord, Decision, DocType, Extraction, Submi
 from models.extraction import FIELDS_BY_DOC_TYPE
 from pipeline.corrections import FieldCorrection, apply_corrections, stored_corrections
 from pipeline.deactivation_list import lookup, name_key
+from pipeline.decide import decide_with_list
 from pipeline.policy import Policy
-from pipeline.review_decision import load_submission, redecide
+from pipeline.review_decision import load_submission
 from review.labels import FIELDS
 from review.tables import audit
 
@@ -84,7 +85,7 @@ def load_case(engine: Engine, submission_id: str, policy: Policy, as_of: date) -
     original, stored = loaded
     fixes = load_corrections(engine, submission_id)
     corrected = apply_corrections(original, fixes)
-    preview = redecide(engine, corrected, policy, as_of)
+    preview = decide_with_list(engine, corrected, policy, as_of)
     fixed_keys = {(f.sha256, f.page, f.field) for f in fixes}
     documents = [
         _doc_view(i, before, after, fixed_keys)

@@ -24,8 +24,8 @@ from fixtures.submissions import SCENARIOS, make_submission, write_list
 from models import DocType, Status
 from models.tables import document
 from pipeline.config import Settings, get_settings
-from pipeline.deactivation_list import candidates, import_list, lookup
-from pipeline.decide import decide
+from pipeline.deactivation_list import import_list
+from pipeline.decide import decide_with_list
 from pipeline.policy import Policy
 from pipeline.route import route
 from pipeline.state import engine_for
@@ -87,13 +87,7 @@ def seed(root: Path, settings: Settings | None = None) -> Seeded:
     as_of = date.fromisoformat(AS_OF)
 
     def decided(submission):
-        return decide(
-            submission,
-            policy,
-            as_of,
-            lambda nik: lookup(engine, nik),
-            lambda nik, name, born: candidates(engine, nik, name, born),
-        )
+        return decide_with_list(engine, submission, policy, as_of)
 
     clean = decided(submissions[urgent.submission])
     if clean.status is not Status.ready:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.corrections import FieldCorrection, apply_corrections
+from pipeline.decide import decide_with_list
 from pipeline.policy import Policy
 from pipeline.review_decision import (
     load_submission,
-    redecide,
     reply,
     returned,
 )
@@ -66,20 +66,20 @@ def test_redecide_follows_the_same_rules_as_process(tmp_path: Path):
     accepted = apply_corrections(
         submission, [FieldCorrection(sha256=c.letter_sha, page=1, field="nik", value=c.misread)]
     )
-    still = redecide(engine, accepted, Policy(), AS_OF)
+    still = decide_with_list(engine, accepted, Policy(), AS_OF)
     assert still.status.value == "needs_review"
     assert {x.nik for x in still.candidates} == {c.nik}
     fixed = apply_corrections(
         submission, [FieldCorrection(sha256=c.letter_sha, page=1, field="nik", value=c.nik)]
     )
-    decision = redecide(engine, fixed, Policy(), AS_OF)
+    decision = decide_with_list(engine, fixed, Policy(), AS_OF)
     assert (decision.status.value, decision.nik, decision.priority.value) == (
         "ready",
         c.nik,
         "urgent",
     )
     # The window still applies: a year later the same case is not eligible.
-    late = redecide(engine, fixed, Policy(), AS_OF.replace(year=2027))
+    late = decide_with_list(engine, fixed, Policy(), AS_OF.replace(year=2027))
     assert [r.code.value for r in late.reasons] == ["reactivation_window_passed"]
 
 

@@ -26,6 +26,14 @@ err = Console(stderr=True)
 PROGRESS_THRESHOLD = 3
 
 
+# Options the batch commands share: one spelling, one help text.
+InboxArg = Annotated[str, typer.Argument(help="folder or s3://bucket/inbox/ of submissions")]
+ListOpt = Annotated[str, typer.Option(help="deactivation list, CSV or XLSX (file or s3://)")]
+OutOpt = Annotated[str, typer.Option(help="output folder or s3://bucket/")]
+AsOfOpt = Annotated[str | None, typer.Option(help="today for the date rules, YYYY-MM-DD")]
+PolicyOpt = Annotated[Path | None, typer.Option(help="kabupaten policy YAML")]
+
+
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     if verbose:  # Prefect is imported later, inside the commands that run flows
@@ -78,13 +86,11 @@ def extract(
 
 @app.command()
 def process(
-    inbox: Annotated[str, typer.Argument(help="folder or s3://bucket/inbox/ of submissions")],
-    deactivation: Annotated[
-        str, typer.Option(help="deactivation list, CSV or XLSX (file or s3://)")
-    ],
-    out: Annotated[str, typer.Option(help="output folder or s3://bucket/")] = "out",
-    as_of: Annotated[str | None, typer.Option(help="today for the date rules, YYYY-MM-DD")] = None,
-    policy: Annotated[Path | None, typer.Option(help="kabupaten policy YAML")] = None,
+    inbox: InboxArg,
+    deactivation: ListOpt,
+    out: OutOpt = "out",
+    as_of: AsOfOpt = None,
+    policy: PolicyOpt = None,
 ) -> None:
     """Decide every submission of INBOX; writes OUT/decisions.jsonl and the outputs."""
     today = _check_locations(inbox, deactivation, as_of)
@@ -98,14 +104,12 @@ def process(
 @app.command()
 def watch(
     inbox: Annotated[str, typer.Argument(help="folder or s3://bucket/inbox/ to poll")],
-    deactivation: Annotated[
-        str, typer.Option(help="deactivation list, CSV or XLSX (file or s3://)")
-    ],
-    out: Annotated[str, typer.Option(help="output folder or s3://bucket/")] = "out",
+    deactivation: ListOpt,
+    out: OutOpt = "out",
     interval: Annotated[float, typer.Option(help="seconds between polls")] = 30.0,
     once: Annotated[bool, typer.Option(help="poll once, then stop")] = False,
     serve: Annotated[bool, typer.Option(help="run as a Prefect deployment")] = False,
-    policy: Annotated[Path | None, typer.Option(help="kabupaten policy YAML")] = None,
+    policy: PolicyOpt = None,
     as_of: Annotated[str | None, typer.Option(help="fixed date for the rules (tests)")] = None,
 ) -> None:
     """Poll INBOX; decide every new or changed submission once its upload has finished."""
@@ -148,12 +152,10 @@ def deploy(
 
 @app.command()
 def dispatch(
-    inbox: Annotated[str, typer.Argument(help="folder or s3://bucket/inbox/ of submissions")],
-    deactivation: Annotated[
-        str, typer.Option(help="deactivation list, CSV or XLSX (file or s3://), imported once")
-    ],
-    out: Annotated[str, typer.Option(help="output folder or s3://bucket/")] = "out",
-    as_of: Annotated[str | None, typer.Option(help="today for the date rules, YYYY-MM-DD")] = None,
+    inbox: InboxArg,
+    deactivation: ListOpt,
+    out: OutOpt = "out",
+    as_of: AsOfOpt = None,
     policy: Annotated[
         Path | None, typer.Option(help="kabupaten policy YAML, at this path on every machine")
     ] = None,

@@ -10,7 +10,6 @@ documents) is checked exactly as `process` checks it. Never `ready` on a guess, 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
@@ -19,7 +18,6 @@ from models import Decision, ReasonCode, Status, Submission
 from models.tables import decision as decision_table
 from pipeline import route as route_module
 from pipeline.decide import reason
-from pipeline.storage import Storage
 from pipeline.submissions import stored_submission
 
 
@@ -69,45 +67,13 @@ def save_decision(
             )
 
 
-def publish(engine: Engine, storage: Storage) -> None:
-    """Rewrite decisions.jsonl, the replies not yet written and the worklist from the table."""
-    route_module.publish(engine, storage)
-
-
 def returned(decision: Decision, codes: list[ReasonCode], note: str) -> Decision:
     """The case sent back to the applicant with the reviewer's reasons and words."""
     return decision.model_copy(
         update={
             "status": Status.needs_correction,
             "reasons": [reason(code) for code in codes],
-            "review_notes": [*decision.review_notes, f"reviewer: {note}"],
+            "review_notes": [*decision.review_notes, f"{route_module.REVIEWER_NOTE}{note}"],
             "candidates": [],
         }
     )
-
-
-def reply(decision: Decision, note: str) -> dict:
-    """The outbox record for the WhatsApp gateway, with the reviewer's note in the text."""
-    lines = route_module.reply_text(decision).split("\n")
-    closing = next(
-        (i for i, line in enumerate(lines) if line.startswith("Mohon kirimkan")), len(lines)
-    )
-    insert_at = closing - 1 if closing > 0 and not lines[closing - 1] else closing
-    if note.strip():
-        lines.insert(insert_at, f"- Catatan petugas: {' '.join(note.split())}")
-    return {
-        "submission": decision.submission,
-        "status": decision.status.value,
-        "reasons": [r.model_dump(mode="json") for r in decision.reasons],
-        "photo_problems": decision.photo_problems,
-        "unreadable_files": [list(f) for f in decision.unreadable_files],
-        "reviewer_note": note,
-        "reply": "\n".join(lines),
-    }
-
-
-def write_reply(storage: Storage, decision: Decision, note: str) -> str:
-    key = f"outbox/{decision.submission}.json"
-    body = json.dumps(reply(decision, note), ensure_ascii=False, indent=2).encode("utf-8")
-    storage.put(key, body)
-    return key

@@ -23,6 +23,17 @@ WORKLIST_COLUMNS = (
 )  # fmt: skip
 
 
+REVIEWER_NOTE = "reviewer: "  # a review note written by a person, for the applicant
+
+
+def reviewer_note(decision: Decision) -> str | None:
+    """The last note a reviewer wrote for the applicant, if any."""
+    notes = [
+        n.removeprefix(REVIEWER_NOTE) for n in decision.review_notes if n.startswith(REVIEWER_NOTE)
+    ]
+    return notes[-1] if notes else None
+
+
 def reply_text(decision: Decision) -> str:
     """The WhatsApp reply: polite, naming each missing or unreadable piece."""
     lines = [
@@ -39,6 +50,8 @@ def reply_text(decision: Decision) -> str:
     ]
     photos = photo_messages()
     lines += [f"- {photos[code]}" for code in decision.photo_problems if code in photos]
+    note = reviewer_note(decision)
+    lines += [f"- Catatan petugas: {' '.join(note.split())}"] if note else []
     lines += [
         "",
         "Mohon kirimkan kembali dokumen yang diminta melalui nomor ini. Terima kasih.",
@@ -160,7 +173,8 @@ def publish(engine: Engine, storage: Storage) -> None:
     unpublished = [d for d, published in decisions if not published]
     for d in unpublished:
         if d.status is Status.needs_correction:
-            storage.put(f"outbox/{d.submission}.json", _reply_json(d))
+            body = json.dumps(reply_record(d), ensure_ascii=False, indent=2)
+            storage.put(f"outbox/{d.submission}.json", body.encode("utf-8"))
     with engine.begin() as connection:
         for start in range(0, len(unpublished), 500):
             names = [d.submission for d in unpublished[start : start + 500]]
@@ -197,16 +211,17 @@ def worklist_rows(engine: Engine) -> list[dict[str, str]]:
     ]
 
 
-def _reply_json(d: Decision) -> bytes:
-    reply = {
+def reply_record(d: Decision) -> dict:
+    """The outbox record for the WhatsApp gateway."""
+    return {
         "submission": d.submission,
         "status": d.status.value,
         "reasons": [r.model_dump(mode="json") for r in d.reasons],
         "photo_problems": d.photo_problems,
         "unreadable_files": [list(f) for f in d.unreadable_files],
+        "reviewer_note": reviewer_note(d),
         "reply": reply_text(d),
     }
-    return json.dumps(reply, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def worklist_csv(rows: list[dict[str, str]]) -> bytes:

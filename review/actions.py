@@ -19,9 +19,7 @@ from pipeline.review_decision import (
     load_submission,
     returned,
     save_decision,
-    write_reply,
 )
-from pipeline.storage import Storage
 from review.auth import User
 from review.cases import load_corrections
 from review.tables import audit, corrections
@@ -139,20 +137,19 @@ def approve(
 
 def return_to_applicant(
     engine: Engine,
-    storage: Storage,
     user: User,
     submission_id: str,
     codes: list[ReasonCode],
     note: str,
 ) -> Decision:
-    """Send the case back to the applicant: a reply naming the reasons and the reviewer's note."""
+    """Send the case back to the applicant: the next publish writes a reply naming the
+    reasons and the reviewer's note."""
     loaded = load_submission(engine, submission_id)
     if loaded is None:
         raise CaseNotFound(submission_id)
     submission, before = loaded
     decision = returned(before, codes, note)
-    write_reply(storage, decision, note)
-    save_decision(engine, decision, submission, user.name, published=True)
+    save_decision(engine, decision, submission, user.name)  # the reply goes out on publish
     _audit_decision(engine, user, submission_id, "return", before, decision, note)
     return decision
 

@@ -31,7 +31,7 @@ from pipeline import route as route_module
 from pipeline.config import Settings, get_settings
 from pipeline.decide import CORRECTION
 from pipeline.policy import Policy, load_policy
-from pipeline.review_decision import publish
+from pipeline.route import publish
 from pipeline.state import engine_for
 from pipeline.state import state_url as pipeline_state_url
 from pipeline.storage import Storage, open_location
@@ -185,6 +185,18 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
             return target
         return "/antrian"
 
+    def login_refused(request: Request, form, message: str, code: int) -> HTMLResponse:
+        """The login page again, with why and where the user was going."""
+        return page(
+            request,
+            "login.html",
+            None,
+            login_csrf=request.cookies.get(LOGIN_CSRF_COOKIE, ""),
+            next=safe_next(str(form.get("next", ""))),
+            error=message,
+            code=code,
+        )
+
     @app.get("/masuk", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/antrian", error: str = ""):
         token = secrets.token_urlsafe(32)
@@ -213,29 +225,16 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
             settings.login_max_failures_per_address,
         ):
             log.warning("login refused: too many failures (user %r, %s)", name, address)
-            return page(
-                request,
-                "login.html",
-                None,
-                login_csrf=request.cookies.get(LOGIN_CSRF_COOKIE, ""),
-                next=safe_next(str(form.get("next", ""))),
-                error=f"Terlalu banyak percobaan gagal. Coba lagi dalam "
-                f"{settings.login_window_minutes} menit.",
-                code=429,
+            message = (
+                "Terlalu banyak percobaan gagal. Coba lagi dalam "
+                f"{settings.login_window_minutes} menit."
             )
+            return login_refused(request, form, message, 429)
         # argon2 takes tens of milliseconds on purpose: off the event loop.
         user = await run_in_threadpool(auth.authenticate, engine, name, password)
         auth.record_attempt(engine, name, address, user is not None)
         if user is None:
-            return page(
-                request,
-                "login.html",
-                None,
-                login_csrf=request.cookies.get(LOGIN_CSRF_COOKIE, ""),
-                next=safe_next(str(form.get("next", ""))),
-                error="Nama pengguna atau kata sandi salah.",
-                code=401,
-            )
+            return login_refused(request, form, "Nama pengguna atau kata sandi salah.", 401)
         token, _ = auth.start_session(engine, user, timedelta(hours=settings.session_hours))
         response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
         response.set_cookie(
@@ -383,7 +382,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
             raise HTTPException(400, "Tuliskan alasan untuk pemohon.")
         try:
             await run_in_threadpool(
-                actions.return_to_applicant, engine, storage, current.user, submission, codes, note
+                actions.return_to_applicant, engine, current.user, submission, codes, note
             )
         except actions.CaseNotFound:
             raise HTTPException(404, "Kasus tidak ditemukan.") from None

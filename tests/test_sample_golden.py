@@ -83,8 +83,15 @@ def test_cli_jsonl_contract(tmp_path):
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["source"] for line in lines] == [*files, str(bad)]
     for line in lines:
-        assert set(line) >= {"source", "page", "doc_type", "fields", "confidence", "members",
-                             "warnings"}
+        assert set(line) >= {
+            "source",
+            "page",
+            "doc_type",
+            "fields",
+            "confidence",
+            "members",
+            "warnings",
+        }
     assert lines[-1]["doc_type"] == "unknown"
     assert lines[-1]["warnings"][0].startswith("empty_file")
 

@@ -21,11 +21,17 @@ def test_multi_document_pdf_is_split_by_page_classification(tmp_path: Path):
     pages[0].save(path, save_all=True, append_images=pages[1:], resolution=300)
     proc = subprocess.run(
         [sys.executable, "-m", "flows.cli", "extract", str(path), "--jsonl"],
-        capture_output=True, text=True, check=True, timeout=300,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     )
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [(d["page"], d["doc_type"]) for d in lines] == [
-        (1, "faskes_letter"), (2, "sktm"), (3, "kk")]
+        (1, "faskes_letter"),
+        (2, "sktm"),
+        (3, "kk"),
+    ]
     assert lines[0]["fields"]["nik"] == truths[0]["fields"]["nik"]
     assert lines[1]["fields"]["nik"] == truths[1]["fields"]["nik"]
     assert lines[2]["fields"]["kk_number"] == truths[2]["fields"]["kk_number"]

@@ -53,8 +53,12 @@ def run_bare(paths: list[Path], settings: Settings) -> float:
     cmd = ["tesseract", "-l", settings.ocr_languages, "--psm", str(settings.ocr_psm), "--oem", "1"]
 
     def one(path: Path) -> None:
-        subprocess.run([*cmd[:1], str(path), "stdout", *cmd[1:], "tsv"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*cmd[:1], str(path), "stdout", *cmd[1:], "tsv"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
@@ -64,8 +68,9 @@ def run_bare(paths: list[Path], settings: Settings) -> float:
 
 def score(items: list[tuple[Path, dict]], results: list[list[Extraction]]) -> dict:
     """Per doc type: counts of right doc types and right fields."""
-    table: dict[str, dict] = defaultdict(lambda: {"n": 0, "type_ok": 0, "fields": defaultdict(
-        lambda: [0, 0, 0])})
+    table: dict[str, dict] = defaultdict(
+        lambda: {"n": 0, "type_ok": 0, "fields": defaultdict(lambda: [0, 0, 0])}
+    )
     misses: list[str] = []
     for (path, truth), extractions in zip(items, results, strict=True):
         row = table[truth["doc_type"]]
@@ -101,8 +106,9 @@ def score_members(row: dict, expected: list[dict], got: list, name: str, misses:
             cell[1] += 1
             cell[2] += 1
             if actual != member[column] and len(misses) < 400:
-                misses.append(f"{name}\tmembers.{column}\texpected={member[column]!r}"
-                              f"\tgot={actual!r}")
+                misses.append(
+                    f"{name}\tmembers.{column}\texpected={member[column]!r}\tgot={actual!r}"
+                )
 
 
 def print_scores(scored: dict) -> None:
@@ -135,9 +141,11 @@ def main() -> None:
     items = load_truths(truth_paths)
     if args.types:
         items = [(p, t) for p, t in items if t["doc_type"] in args.types]
-    print(f"set: {out} ({len(items)} documents, generated/loaded in "
-          f"{time.perf_counter() - start:.0f} s); languages={settings.ocr_languages} "
-          f"psm={settings.ocr_psm} workers={settings.concurrency}")
+    print(
+        f"set: {out} ({len(items)} documents, generated/loaded in "
+        f"{time.perf_counter() - start:.0f} s); languages={settings.ocr_languages} "
+        f"psm={settings.ocr_psm} workers={settings.concurrency}"
+    )
 
     images = [(p, t) for p, t in items if p.suffix.lower() in IMAGE_SUFFIXES]
     pdfs = [(p, t) for p, t in items if p.suffix.lower() == ".pdf"]
@@ -156,8 +164,10 @@ def main() -> None:
     print("\n== speed ==")
     print(f"all files: {pages} pages in {total:.1f} s = {pages / total * 60:.1f} pages/min")
     if images:
-        print(f"image files: {image_pages} pages, ours {ours_images:.1f} s, bare tesseract "
-              f"{bare:.1f} s, ratio {ours_images / bare:.2f}")
+        print(
+            f"image files: {image_pages} pages, ours {ours_images:.1f} s, bare tesseract "
+            f"{bare:.1f} s, ratio {ours_images / bare:.2f}"
+        )
     if pdfs:
         pdf_pages = sum(t.get("pages", 1) for _, t in pdfs)
         print(f"PDF files: {pdf_pages} pages in {ours_pdfs:.1f} s")

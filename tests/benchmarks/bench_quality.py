@@ -133,26 +133,34 @@ def report(tally: Tally, good_rows: list[str], bad_rows: list[str], ocr: bool) -
     print(f"\nfalse warnings on good captures: {false}/{good_n} ({pct(false, good_n).strip()})")
     for variant in ("strong", "mild"):
         rows = [r for r in bad_rows if r.endswith(variant)]
-        hits = sum(tally.fired[r][EXPECTED_CODE[r.rsplit(':', 1)[0]]] for r in rows)
+        hits = sum(tally.fired[r][EXPECTED_CODE[r.rsplit(":", 1)[0]]] for r in rows)
         total = sum(tally.images[r] for r in rows)
         print(f"detection, {variant} variants: {hits}/{total} ({pct(hits, total).strip()})")
-    print("\nhow close to the thresholds (edge width px > "
-          f"{BLUR_WIDTH} and ratio > {BLUR_RATIO}: blurry; paper < {DARK_THRESHOLD}: too dark; "
-          f"glare > {GLARE_FADE}: glare)")
-    print(f"{'condition':<22}{'edge width max':>15}{'ratio max':>10}{'paper min':>10}"
-          f"{'glare max':>10}  {'edge width min':>15}{'glare min':>10}")
+    print(
+        "\nhow close to the thresholds (edge width px > "
+        f"{BLUR_WIDTH} and ratio > {BLUR_RATIO}: blurry; paper < {DARK_THRESHOLD}: too dark; "
+        f"glare > {GLARE_FADE}: glare)"
+    )
+    print(
+        f"{'condition':<22}{'edge width max':>15}{'ratio max':>10}{'paper min':>10}"
+        f"{'glare max':>10}  {'edge width min':>15}{'glare min':>10}"
+    )
     for row in good_rows + bad_rows:
         qs = tally.figures[row]
         if not qs:
             continue
         edge = [q.edge_width for q in qs]
         glare = [q.glare for q in qs]
-        print(f"{row:<22}{max(edge):>15.2f}{max(q.blur_ratio for q in qs):>10.2f}"
-              f"{min(q.paper_brightness for q in qs):>10.0f}{max(glare):>10.2f}"
-              f"  {min(edge):>15.2f}{min(glare):>10.2f}")
+        print(
+            f"{row:<22}{max(edge):>15.2f}{max(q.blur_ratio for q in qs):>10.2f}"
+            f"{min(q.paper_brightness for q in qs):>10.0f}{max(glare):>10.2f}"
+            f"  {min(edge):>15.2f}{min(glare):>10.2f}"
+        )
     ms = np.array(tally.seconds) * 1000
-    print(f"measure time per page: median {np.median(ms):.1f} ms, 95th percentile "
-          f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms ({ms.size} pages)")
+    print(
+        f"measure time per page: median {np.median(ms):.1f} ms, 95th percentile "
+        f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms ({ms.size} pages)"
+    )
 
 
 def main() -> int:
@@ -182,15 +190,17 @@ def main() -> int:
             image, _, _ = GOOD[condition](page, random.Random(f"{args.seed}:{stem}:{condition}"))
             tally.add(condition, image, truth, ocr and condition in NIK_REFERENCE)
         if bad_rows:
-            shot = shoot(page, random.Random(f"{args.seed}:{stem}:shot"),
-                         with_box="cut_off" in args.bad)
+            shot = shoot(
+                page, random.Random(f"{args.seed}:{stem}:shot"), with_box="cut_off" in args.bad
+            )
             for row in bad_rows:
                 name, variant = row.split(":")
                 rng = random.Random(f"{args.seed}:{stem}:{name}:{variant}")
                 image, _, _ = apply(name, shot, rng, strong=variant == "strong")
                 tally.add(row, image, truth, ocr)
-        print(f"  {number}/{len(truths)} {stem} ({time.perf_counter() - started:.0f} s)",
-              flush=True)
+        print(
+            f"  {number}/{len(truths)} {stem} ({time.perf_counter() - started:.0f} s)", flush=True
+        )
     report(tally, good_rows, bad_rows, ocr)
     return 0
 

@@ -26,19 +26,33 @@ def doc(doc_type: DocType, confidence: float = 0.95, members=(), warnings=(), **
 
 
 def letter(**overrides):
-    values = dict(nik=NIK, name="SITI AMINAH", birth_date="1989-07-05",
-                  register_number="RM-001", diagnosis="CKD stage V on HD",
-                  priority_category="gagal_ginjal")
+    values = dict(
+        nik=NIK,
+        name="SITI AMINAH",
+        birth_date="1989-07-05",
+        register_number="RM-001",
+        diagnosis="CKD stage V on HD",
+        priority_category="gagal_ginjal",
+    )
     values.update(overrides)
     return doc(DocType.faskes_letter, **values)
 
 
 def kk(nik=NIK, name="SITI AMINAH"):
-    return doc(DocType.kk, kk_number="6101010101200001",
-               members=[Member(nik=nik, name=name, gender="P", birth_date="1989-07-05",
-                               relationship="ISTRI"),
-                        Member(nik=OTHER, name="BUDI", gender="L", birth_date="1980-01-01",
-                               relationship="KEPALA KELUARGA")])
+    return doc(
+        DocType.kk,
+        kk_number="6101010101200001",
+        members=[
+            Member(nik=nik, name=name, gender="P", birth_date="1989-07-05", relationship="ISTRI"),
+            Member(
+                nik=OTHER,
+                name="BUDI",
+                gender="L",
+                birth_date="1980-01-01",
+                relationship="KEPALA KELUARGA",
+            ),
+        ],
+    )
 
 
 def sktm(nik=NIK):
@@ -69,7 +83,10 @@ def test_complete_urgent_case_is_ready():
 def test_regular_case_without_sktm_needs_it():
     d = run(letter(priority_category=None, diagnosis="Hipertensi"), kk())
     assert (d.status.value, codes(d), d.priority.value) == (
-        "needs_correction", ["missing_sktm"], "regular")
+        "needs_correction",
+        ["missing_sktm"],
+        "regular",
+    )
 
 
 def test_urgent_case_may_go_without_sktm():
@@ -133,8 +150,15 @@ def test_near_match_on_the_list_goes_to_a_reviewer_never_ready():
 
 @pytest.mark.parametrize("confidence", [0.2, 0.5])
 def test_low_confidence_nik_goes_to_a_reviewer(confidence):
-    low = doc(DocType.faskes_letter, confidence=confidence, nik=NIK, name="SITI AMINAH",
-              register_number="RM-001", diagnosis="CKD", priority_category="gagal_ginjal")
+    low = doc(
+        DocType.faskes_letter,
+        confidence=confidence,
+        nik=NIK,
+        name="SITI AMINAH",
+        register_number="RM-001",
+        diagnosis="CKD",
+        priority_category="gagal_ginjal",
+    )
     assert run(low, sktm(), kk()).status.value == "needs_review"
 
 

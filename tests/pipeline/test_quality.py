@@ -72,14 +72,16 @@ def test_whatsapp_photo_gets_no_warning(letter_shot):
     """The same photo as WhatsApp forwards it (as `capture.whatsapp`: 1600 px, JPEG 70)."""
     buffer = io.BytesIO()
     Image.fromarray(np.clip(letter_shot.photo, 0, 255).astype(np.uint8)).save(
-        buffer, format="JPEG", quality=70)
+        buffer, format="JPEG", quality=70
+    )
     assert measure(_gray(Image.open(buffer))).codes() == []
 
 
 @pytest.mark.parametrize("condition", list(DEGRADE))
 def test_bad_photo_gets_its_code(letter_shot, condition):
-    image, _, details = apply(condition, letter_shot, random.Random(f"{SEED}:{condition}"),
-                              strong=True)
+    image, _, details = apply(
+        condition, letter_shot, random.Random(f"{SEED}:{condition}"), strong=True
+    )
     codes = measure(_gray(image)).codes()
     assert EXPECTED_CODE[condition] in codes, details
 

@@ -9,9 +9,9 @@ from pipeline.decide import decide_with_list
 from pipeline.policy import Policy
 from pipeline.review_decision import (
     load_submission,
-    reply,
     returned,
 )
+from pipeline.route import reply_record
 from pipeline.state import engine_for
 from tests.review.crafted import AS_OF, craft
 
@@ -90,7 +90,7 @@ def test_returned_case_reply_names_reasons_and_note(tmp_path: Path):
     _, decision = load_submission(engine_for(c.state_url), c.submission)
     back = returned(decision, [ReasonCode.missing_sktm], "Mohon kirim SKTM terbaru.")
     assert back.status.value == "needs_correction" and back.candidates == []
-    body = reply(back, "Mohon kirim SKTM terbaru.")
+    body = reply_record(back)
     lines = body["reply"].splitlines()
     assert any("Surat Keterangan Tidak Mampu" in line for line in lines)
     note = lines.index("- Catatan petugas: Mohon kirim SKTM terbaru.")

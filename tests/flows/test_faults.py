@@ -56,7 +56,9 @@ def check_complete(demo: Path, out: Path, database: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "kill_at", ["pipeline.decide.decide:3", "pipeline.route.reply_record:2"], ids=["decide", "route"]
+    "kill_at",
+    ["pipeline.decide.decide:3", "pipeline.route.reply_record:2"],
+    ids=["decide", "route"],
 )
 def test_kill_then_rerun(demo: Path, ocr_cache: Path, tmp_path: Path, kill_at: str):
     out = tmp_path / "out"

@@ -60,7 +60,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 bench: setup
 	$(BIN)/python tests/benchmarks/bench_extract.py --seed $(BENCH_SEED) --count-per-type $(BENCH_COUNT)

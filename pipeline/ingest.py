@@ -185,10 +185,10 @@ def _decode_frame(image: Image.Image, number: int) -> PageImage:
             warnings.simplefilter("ignore")
             image.load()
             orientation = image.getexif().get(0x0112, 1)
-            upright = ImageOps.exif_transpose(image)
-            pixels = upright.convert(
-                "L" if upright.mode in ("1", "L", "I;16", "I", "LA") else "RGB"
-            )
+            # Each Pillow step copies the pixels even when it has nothing to do: skip those.
+            upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+            mode = "L" if upright.mode in ("1", "L", "I;16", "I", "LA") else "RGB"
+            pixels = upright if upright.mode == mode else upright.convert(mode)
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptFile(
             "the image is damaged or incomplete (the file was cut off while sending?)"

@@ -28,7 +28,7 @@ def remove_rules(
     # Found at half resolution (4x less work; a rule stays a rule), painted at full.
     small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     length = max(8, int(dpi * RULE_LENGTH_INCHES / 2), int(5 * (letter_height or 0) / 2))
-    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    ink = ink_mask(small)
     horizontal = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     )
@@ -68,7 +68,8 @@ def flatten_background(gray: np.ndarray, dpi: int = 300) -> np.ndarray:
     The background is the page with text closed away (dilation removes dark strokes thinner
     than the kernel), estimated at a quarter of the resolution.
     """
-    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    small = cv2.resize(small, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     size = max(3, int(dpi * 0.25 / 4) | 1)  # wider than a letter stroke, narrower than a card
     background = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
     background = cv2.medianBlur(background, 5)
@@ -114,16 +115,47 @@ TARGET_TEXT_HEIGHT = 32  # px: median letter height Tesseract reads best at (cap
 CROP_AREA = 0.4  # print covering less of the page than this is cut out before enlarging
 
 
+def shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """A copy at most `side` px on its long side, and its scale (never enlarged).
+
+    Halved while still twice too big (OpenCV averages 2x2 blocks in a fraction of the time
+    of a general area resize: 0.6 ms against 24 ms on a 300-dpi page), then resized by less
+    than half, where bilinear sampling still sees every pixel.
+    """
+    scale = side / max(image.shape[:2])
+    if scale >= 1:
+        return image, 1.0
+    small = image
+    while max(small.shape[:2]) >= 2 * side:
+        small = cv2.resize(small, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    height, width = small.shape[:2]
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    if size != (width, height):
+        small = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
+    return small, scale
+
+
 def work_copy(gray: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
     """A copy at most `side` px on its long side for estimating geometry, and its scale.
 
     Steps given an image that is already this small use it as it is, so one copy can
     serve several of them.
     """
-    scale = side / max(gray.shape[:2])
-    if scale >= 1:
-        return gray, 1.0
-    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+    return shrink(gray, side)
+
+
+def components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and stats of the 8-connected ink blobs. Grana's block-based labelling gives
+    the same blobs as OpenCV's default three times faster on a page."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        ink, 8, cv2.CV_32S, cv2.CCL_GRANA
+    )
+    return labels, stats
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Ink as 255 on 0, by Otsu's threshold."""
+    return cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
 
 
 def find_page_quad(image: np.ndarray) -> np.ndarray | None:
@@ -217,6 +249,15 @@ def _order_corners(points: np.ndarray) -> np.ndarray:
     )
 
 
+BIG_PAGE = 4_000_000  # pixels: a 300-dpi scan or a camera file, whose letters are big
+
+
+def resampling(image: np.ndarray) -> int:
+    """Interpolation for warping a page: bicubic keeps the strokes of small letters (a
+    WhatsApp image) readable; on a big page the letters are big and bilinear is 2.5x cheaper."""
+    return cv2.INTER_CUBIC if image.shape[0] * image.shape[1] < BIG_PAGE else cv2.INTER_LINEAR
+
+
 def warp_page(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """The page seen straight on, sized by its longer measured edges."""
     tl, tr, br, bl = quad
@@ -227,7 +268,11 @@ def warp_page(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     )
     matrix = cv2.getPerspectiveTransform(quad, target)
     return cv2.warpPerspective(
-        image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+        image,
+        matrix,
+        (width, height),
+        flags=resampling(image),
+        borderMode=cv2.BORDER_REPLICATE,
     )
 
 
@@ -246,13 +291,21 @@ def skew_angle(gray: np.ndarray, limit: float = 6.0) -> float:
     """Skew in degrees (positive: text rises to the right), by projection profiles.
 
     Text lines give the sharpest row profile when they are horizontal; the angle whose rotated
-    ink profile has the largest variance wins. Searched coarse (1°) then fine (0.25°) on a
-    small binarised copy.
+    ink profile has the largest variance wins. Searched coarse (1°) on a 400 px binarised
+    copy, then fine (0.25°) on an 800 px one.
     """
     small, _ = work_copy(gray, 800)
-    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    if ink.mean() < 1:
+    coarse = _sharpest(ink_mask(work_copy(small, 400)[0]), np.arange(-limit, limit + 0.5, 1.0))
+    if coarse is None:
         return 0.0
+    fine = _sharpest(ink_mask(small), np.arange(coarse - 0.75, coarse + 0.8, 0.25))
+    return -round(float(fine if fine is not None else coarse), 2)
+
+
+def _sharpest(ink: np.ndarray, angles: np.ndarray) -> float | None:
+    """The angle whose rotated ink gives the most contrasted row profile; None without ink."""
+    if ink.mean() < 1:
+        return None
     h, w = ink.shape
     center = (w / 2, h / 2)
 
@@ -261,9 +314,7 @@ def skew_angle(gray: np.ndarray, limit: float = 6.0) -> float:
         rotated = cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_NEAREST)
         return float(np.var(rotated.sum(axis=1, dtype=np.float64)))
 
-    coarse = max(np.arange(-limit, limit + 0.5, 1.0), key=sharpness)
-    fine = max(np.arange(coarse - 0.75, coarse + 0.8, 0.25), key=sharpness)
-    return -round(float(fine), 2)
+    return float(max(angles, key=sharpness))
 
 
 def rotate_small(gray: np.ndarray, angle: float) -> np.ndarray:
@@ -273,15 +324,19 @@ def rotate_small(gray: np.ndarray, angle: float) -> np.ndarray:
     h, w = gray.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return cv2.warpAffine(
-        gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+        gray,
+        matrix,
+        (w, h),
+        flags=resampling(gray),
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=255,
     )
 
 
 def text_height(gray: np.ndarray) -> float | None:
     """Median height (px) of letter-sized ink blobs, or None on a page with no text."""
-    ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    return _letter_height(stats)
+    ink = ink_mask(gray)
+    return _letter_height(components(ink)[1])
 
 
 def _letter_height(stats: np.ndarray) -> float | None:
@@ -326,10 +381,10 @@ def crop_to_text(gray: np.ndarray, letter_height: float | None) -> np.ndarray:
     if letter_height is None:
         return gray
     small, scale = work_copy(gray)
-    ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    ink = ink_mask(small)
     reach = max(3, int(2 * letter_height * scale))  # joins letters, words and lines
     joined = cv2.dilate(ink, np.ones((reach, reach), np.uint8))
-    _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    stats = components(joined)[1]
     blocks = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= (1.5 * reach) ** 2]  # not dust
     if len(blocks) == 0:
         return gray
@@ -365,6 +420,9 @@ def text_runs_vertically(gray: np.ndarray) -> bool:
     return col_spike > 1.5 * row_spike
 
 
+PROBE_SIDE = 2400  # px: a page this long is probed for dust at half resolution first
+
+
 def remove_specks(gray: np.ndarray, min_specks: int = 300) -> tuple[np.ndarray, float | None]:
     """Paint out dust: isolated ink blobs far smaller than a colon's dot.
 
@@ -372,16 +430,32 @@ def remove_specks(gray: np.ndarray, min_specks: int = 300) -> tuple[np.ndarray, 
     A blob is dust when its area is under an eightieth of the squared letter height (a colon's
     dot is about a fortieth). A page with little dust is left as it is. Returns the page and
     the letter height measured on the way.
+
+    A big page (a 300-dpi scan, a camera file) is first looked at at half resolution, where
+    labelling costs a quarter: letters still measure 15 px or more there, and dust still shows
+    as a crowd of one- and two-pixel blobs. Only a dusty page is labelled at full resolution.
     """
-    ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if max(gray.shape[:2]) >= PROBE_SIDE:
+        half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        _, stats = components(ink_mask(half))
+        height = _letter_height(stats)
+        if height is None:
+            return gray, None
+        if _dust(stats, height).sum() < min_specks // 3:
+            return gray, 2 * height
+    labels, stats = components(ink_mask(gray))
     height = _letter_height(stats)
     if height is None:
         return gray, None
-    dust = stats[:, cv2.CC_STAT_AREA] <= max(1, int(height**2 / 80))
-    dust[0] = False  # label 0 is the paper
+    dust = _dust(stats, height)
     if dust.sum() < min_specks:
         return gray, height
     cleaned = gray.copy()
     cleaned[dust[labels]] = 255  # a lookup per pixel: far cheaper than np.isin
     return cleaned, height
+
+
+def _dust(stats: np.ndarray, letter_height: float) -> np.ndarray:
+    dust = stats[:, cv2.CC_STAT_AREA] <= max(1, int(letter_height**2 / 80))
+    dust[0] = False  # label 0 is the paper
+    return dust

@@ -13,7 +13,7 @@ for a KTP with big letters and a KK with small ones:
 - glare: a blown-out patch in which the print fades to grey and is gone at the core;
 - cut off: the page reaches the frame on some sides while the table shows on the others.
 
-Cost: brightness maps come from an 800 px copy (strided first when the photo is big); edges
+Cost: brightness maps come from an 800 px copy (halved first when the photo is big); edges
 are measured on a few tiles of the densest text cut from the full image. About 15 ms for a
 WhatsApp photo and 30 ms for a 12-megapixel camera file.
 """
@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from models import Notice
+from pipeline.preprocess import shrink
 
 WORK_SIDE = 1600  # px: edges are measured at the scale of a WhatsApp photo
 MID_SIDE = 800  # px: ink and print depth; paper and the page outline at half this
@@ -93,24 +94,12 @@ class Quality:
         ]
 
 
-def _fit(gray: np.ndarray, side: int) -> np.ndarray:
-    """A copy with `side` px on the long side (never enlarged); a big photo is first
-    sampled with a stride, which is cheap and harmless for brightness maps."""
-    stride = max(1, max(gray.shape[:2]) // (2 * side))
-    if stride > 1:
-        gray = np.ascontiguousarray(gray[::stride, ::stride])
-    scale = side / max(gray.shape[:2])
-    if scale >= 1:
-        return gray
-    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-
-
 def measure(gray: np.ndarray) -> Quality:
     """Quality figures of a grayscale page (as `to_gray` gives it)."""
     h, w = gray.shape[:2]
     if min(h, w) < MIN_SIDE:  # an icon or a sliver: nothing but its size can be judged
         return Quality(w, h, 0.0, 0.0, float(np.percentile(gray, 90)), 0.0, 0)
-    mid = _fit(gray, MID_SIDE)
+    mid, _ = shrink(gray, MID_SIDE)
     coarse = cv2.resize(mid, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     paper = _background(coarse)
     level = float(np.percentile(paper, 90))
@@ -161,8 +150,8 @@ def _letters_and_edges(gray: np.ndarray, ink: np.ndarray) -> tuple[float, float]
     if rows == 0 or cols == 0:
         return 0.0, 0.0
     # Ink share per tile, from the ink map's part that the whole tiles cover.
-    shrink = ink.shape[0] / gray.shape[0]
-    covered = ink[: round(rows * span * shrink), : round(cols * span * shrink)]
+    ratio = ink.shape[0] / gray.shape[0]
+    covered = ink[: round(rows * span * ratio), : round(cols * span * ratio)]
     density = cv2.resize(covered.astype(np.float32), (cols, rows), interpolation=cv2.INTER_AREA)
     order = np.argsort(density, axis=None)[::-1][:TILES]
     heights: list[np.ndarray] = []

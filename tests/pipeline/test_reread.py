@@ -113,17 +113,25 @@ def test_cell_rules_are_whitened_and_text_kept():
     assert int((cleared < 128).sum()) == text_ink
 
 
-def test_ktp_nik_contradicted_by_the_second_reading_loses_its_sureness():
+def test_unsure_ktp_nik_is_read_again_and_the_surer_reading_wins():
     image = np.asarray(render_page(["NIK : 6101014507890003"]))
     lines = group_lines(ocr_image(image, OcrOptions()))
-    # As sure as can be, and wrong: the second reading cannot outvote it, only doubt it.
-    fields = {"nik": Field(name="nik", value="6101014507890008", confidence=1.0)}
+    # Valid, unsure and wrong: the second reading of the row is surer and replaces it.
+    fields = {"nik": Field(name="nik", value="6101014507890008", confidence=0.5)}
     changed, _ = reread_number_fields(fields, lines, {1: image}, OcrOptions(), None, DocType.ktp)
-    assert changed["nik"].value == "6101014507890008"
-    assert changed["nik"].confidence == 0.5
+    assert changed["nik"].value == "6101014507890003"
+    assert 0.5 < changed["nik"].confidence < 1.0
 
 
-def test_unsure_name_gets_its_spaces_back_but_never_other_letters():
+def test_sure_ktp_nik_is_not_read_again():
+    image = np.asarray(render_page(["NIK : 6101014507890003"]))
+    lines = group_lines(ocr_image(image, OcrOptions()))
+    fields = {"nik": Field(name="nik", value="6101014507890008", confidence=0.95)}
+    changed, _ = reread_number_fields(fields, lines, {1: image}, OcrOptions(), None, DocType.ktp)
+    assert changed == {}
+
+
+def test_unsure_name_gets_its_spaces_back_but_never_other_letters_or_fewer_words():
     import numpy as np
 
     from models import Box, Field
@@ -135,11 +143,13 @@ def test_unsure_name_gets_its_spaces_back_but_never_other_letters():
     box = Box(left=190, top=140, width=700, height=70)
     run_together = Field(name="name", value="SISKATITIN HARTATI", confidence=0.5, page=1,
                          boxes=[box])  # fmt: skip
-    misread = run_together.model_copy(update={"value": "SISKA TITIM HARTATI"})
+    misread = run_together.model_copy(update={"value": "SISKATITIM HARTATI"})
     sure = run_together.model_copy(update={"confidence": 0.95})
+    short_words = run_together.model_copy(update={"value": "SISKA TITIN HARTATI"})
     options = OcrOptions()
     fixed = reread_name_spacing({"name": run_together}, {1: image}, options)
     assert fixed["name"].value == "SISKA TITIN HARTATI"
     assert 0.5 <= fixed["name"].confidence < 0.9
     assert reread_name_spacing({"name": misread}, {1: image}, options) == {}
     assert reread_name_spacing({"name": sure}, {1: image}, options) == {}
+    assert reread_name_spacing({"name": short_words}, {1: image}, options) == {}

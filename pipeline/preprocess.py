@@ -8,6 +8,8 @@ stroke, then painted white.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -15,6 +17,7 @@ import numpy as np
 cv2.setNumThreads(1)
 
 RULE_LENGTH_INCHES = 0.3  # longer than any letter stroke at body and heading sizes
+PROBE_SIDE = 2400  # px: a page this long has its letters measured at half resolution
 
 
 def remove_rules(
@@ -333,24 +336,44 @@ def rotate_small(gray: np.ndarray, angle: float) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True)
+class Letters:
+    """The letter-sized ink blobs of a page: their median height and their boxes
+    (left, top, width, height; page pixels). Measured once, while despeckling, and used to
+    scale the page and to tell whether it is upside down."""
+
+    height: float
+    boxes: np.ndarray
+
+
+def find_letters(gray: np.ndarray) -> Letters | None:
+    """Letters of a page (at half resolution when it is big), or None when it has no text."""
+    if max(gray.shape[:2]) < PROBE_SIDE:
+        return _letters(components(ink_mask(gray))[1])
+    half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    return _letters(components(ink_mask(half))[1], scale=2)
+
+
 def text_height(gray: np.ndarray) -> float | None:
     """Median height (px) of letter-sized ink blobs, or None on a page with no text."""
-    ink = ink_mask(gray)
-    return _letter_height(components(ink)[1])
+    letters = _letters(components(ink_mask(gray))[1])
+    return letters.height if letters else None
 
 
-def _letter_height(stats: np.ndarray) -> float | None:
+def _letters(stats: np.ndarray, scale: int = 1) -> Letters | None:
+    """Letter-sized blobs among labelled ones; `scale` maps their pixels to the page's."""
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     widths = stats[1:, cv2.CC_STAT_WIDTH]
     sized = (heights >= 6) & (heights <= 300)
-    letters = heights[sized & (widths <= 3 * heights)]
-    if len(letters) < 30:
+    chosen = sized & (widths <= 3 * heights)
+    if chosen.sum() < 30:
         # Small print in a photo merges into word blobs (a KTP photocopy on A4 sent by
         # WhatsApp: letters 7-8 px tall); a word is as tall as its letters.
-        letters = heights[sized & (widths <= 15 * heights)]
-        if len(letters) < 20:
+        chosen = sized & (widths <= 15 * heights)
+        if chosen.sum() < 20:
             return None
-    return float(np.median(letters))
+    boxes = stats[1:, :4][chosen] * scale
+    return Letters(height=float(np.median(heights[chosen])) * scale, boxes=boxes)
 
 
 def scale_for_text(gray: np.ndarray, height: float | None = None) -> tuple[np.ndarray, float]:
@@ -420,16 +443,13 @@ def text_runs_vertically(gray: np.ndarray) -> bool:
     return col_spike > 1.5 * row_spike
 
 
-PROBE_SIDE = 2400  # px: a page this long is probed for dust at half resolution first
-
-
-def remove_specks(gray: np.ndarray, min_specks: int = 300) -> tuple[np.ndarray, float | None]:
+def remove_specks(gray: np.ndarray, min_specks: int = 300) -> tuple[np.ndarray, Letters | None]:
     """Paint out dust: isolated ink blobs far smaller than a colon's dot.
 
     Scanner dust and noise make Tesseract invent punctuation ("No.KTP: -. :") and split words.
     A blob is dust when its area is under an eightieth of the squared letter height (a colon's
     dot is about a fortieth). A page with little dust is left as it is. Returns the page and
-    the letter height measured on the way.
+    the letters measured on the way.
 
     A big page (a 300-dpi scan, a camera file) is first looked at at half resolution, where
     labelling costs a quarter: letters still measure 15 px or more there, and dust still shows
@@ -438,21 +458,21 @@ def remove_specks(gray: np.ndarray, min_specks: int = 300) -> tuple[np.ndarray, 
     if max(gray.shape[:2]) >= PROBE_SIDE:
         half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
         _, stats = components(ink_mask(half))
-        height = _letter_height(stats)
-        if height is None:
+        letters = _letters(stats, scale=2)
+        if letters is None:
             return gray, None
-        if _dust(stats, height).sum() < min_specks // 3:
-            return gray, 2 * height
+        if _dust(stats, letters.height / 2).sum() < min_specks // 3:
+            return gray, letters
     labels, stats = components(ink_mask(gray))
-    height = _letter_height(stats)
-    if height is None:
+    letters = _letters(stats)
+    if letters is None:
         return gray, None
-    dust = _dust(stats, height)
+    dust = _dust(stats, letters.height)
     if dust.sum() < min_specks:
-        return gray, height
+        return gray, letters
     cleaned = gray.copy()
     cleaned[dust[labels]] = 255  # a lookup per pixel: far cheaper than np.isin
-    return cleaned, height
+    return cleaned, letters
 
 
 def _dust(stats: np.ndarray, letter_height: float) -> np.ndarray:

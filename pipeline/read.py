@@ -1,11 +1,13 @@
 """From a raster page to words: the preprocessing chain and OCR, with orientation recovery.
 
 The chain (each step in `preprocess`): measure quality on the page as received → drop colour
-→ find the sheet in a photo and undo perspective → even out the background → turn a page
-lying on its side (cheap profile test, then OSD for the direction) → deskew → scale letters
-to the size Tesseract reads best → remove ruled lines → OCR. A page read upside down
-gives garbage, which is noticed after OCR (few confident words): then OSD decides and the page
-is read again. Upright pages, the common case, pay for none of that.
+→ find the sheet in a photo and undo perspective → even out the background and remove dust
+and ruled lines → turn a page lying on its side (cheap profile test) → deskew → turn a page
+upside down (its letters' baselines, `orientation`; OSD for a page on its side whose letters
+do not tell) → scale letters to the size Tesseract reads best → OCR. A page still read upside
+down gives garbage, which is noticed after OCR (few confident words): then OSD decides and the
+page is read again. Upright pages pay only for the baseline test, which reuses the letters
+despeckling measured.
 
 Word boxes refer to the prepared image returned with them; that image is what the review
 screen shows.
@@ -25,9 +27,12 @@ from extractors.classify import Classification, classify
 from extractors.lines import group_lines
 from models import DocType, Line, Notice, Word
 from pipeline.ocr import OcrOptions, Orientation, detect_orientation, ocr_image
+from pipeline.orientation import upside_down
 from pipeline.preprocess import (
     TARGET_TEXT_HEIGHT,
+    Letters,
     crop_to_text,
+    find_letters,
     find_page_quad,
     flatten_background,
     remove_rules,
@@ -130,19 +135,18 @@ def read_raster(
         gray = warp_page(gray, quad)
         result.warped = True
     # Light and rules first: a shadow band or a table's rules would fool the profile test.
-    gray, letter_height = remove_specks(flatten_background(gray, dpi))
-    gray = remove_rules(gray, dpi, letter_height)
+    gray, letters = remove_specks(flatten_background(gray, dpi))
+    gray = remove_rules(gray, dpi, letters.height if letters else None)
     # The side test and the skew search share one small copy (geometry needs no detail).
     small, _ = work_copy(gray)
     if text_runs_vertically(small):
-        orientation = _osd(gray, result.cost)
-        sure = orientation.confidence >= MIN_OSD_CONFIDENCE
-        if not (sure and orientation.rotate in (0, 180)):
-            turn = orientation.rotate if orientation.rotate in (90, 270) else 90
-            gray, small = rotate_quarter(gray, turn), rotate_quarter(small, turn)
-            result.rotation = turn
+        gray, small, letters = _stand_up(gray, small, result)
     result.skew = skew_angle(small)
+    if result.rotation == 0 and letters is not None and upside_down(letters, result.skew):
+        gray = rotate_quarter(gray, 180)
+        result.rotation = 180
     gray = rotate_small(gray, -result.skew)
+    letter_height = letters.height if letters else None
     if letter_height is not None and letter_height * 1.4 < TARGET_TEXT_HEIGHT:
         gray = crop_to_text(gray, letter_height)  # what is enlarged, keep small
     gray, result.scale = scale_for_text(gray, letter_height)
@@ -176,6 +180,28 @@ def read_raster(
     result.lines, result.classification = reading.lines, reading.classification
     result.cost.prep = time.thread_time() - started
     return result
+
+
+def _stand_up(
+    gray: np.ndarray, small: np.ndarray, result: RasterRead
+) -> tuple[np.ndarray, np.ndarray, Letters | None]:
+    """A page lying on its side, turned a quarter and then, if its letters (or else OSD)
+    say so, a half more. Returns the page, its small copy and its letters as they now stand."""
+    gray, small = rotate_quarter(gray, 90), rotate_quarter(small, 90)
+    letters = find_letters(gray)
+    flipped = upside_down(letters, skew_angle(small)) if letters is not None else None
+    if flipped is None:
+        orientation = _osd(gray, result.cost)
+        sure = orientation.confidence >= MIN_OSD_CONFIDENCE
+        turn = orientation.rotate if sure else 0
+    else:
+        turn = 180 if flipped else 0
+    if turn:
+        gray, small = rotate_quarter(gray, turn), rotate_quarter(small, turn)
+        if turn != 180:  # OSD found the side test wrong: the letters were measured sideways
+            letters = find_letters(gray)
+    result.rotation = (90 + turn) % 360
+    return gray, small, letters
 
 
 def _osd(gray: np.ndarray, cost: Cost) -> Orientation:

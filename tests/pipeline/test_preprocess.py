@@ -93,8 +93,8 @@ def test_remove_specks_clears_dust_but_keeps_colons():
     rng = np.random.default_rng(3)
     dust = rng.random(image.shape) < 0.004
     image[dust] = 0
-    cleaned, height = remove_specks(image, min_specks=50)
-    assert 30 < height < 60
+    cleaned, letters = remove_specks(image, min_specks=50)
+    assert letters is not None and 30 < letters.height < 60
     save("remove_specks", image, cleaned)
     assert (cleaned[dust] == 255).mean() > 0.9
     assert text in read(cleaned)

@@ -39,6 +39,21 @@ def test_turned_page_is_read_upright(page, turn):
     assert nik.value == "6101014507890003"
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_turned_page_of_mixed_case_text_is_read_once(page, turn, monkeypatch):
+    import pipeline.read
+
+    calls = []
+    original = pipeline.read.ocr_image
+    monkeypatch.setattr(
+        pipeline.read, "ocr_image", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    monkeypatch.setattr(pipeline.read, "detect_orientation", lambda *a, **k: pytest.fail("OSD"))
+    result = read_raster(rotate_quarter(page, turn), 300, 1, OcrOptions())
+    assert (turn + result.rotation) % 360 == 0
+    assert len(calls) == 1
+
+
 def test_skewed_page_is_straightened(page):
     tilted = rotate_small(page, 3.0)
     assert skew_angle(tilted) == pytest.approx(3.0, abs=0.3)

@@ -118,8 +118,10 @@ TARGET_TEXT_HEIGHT = 32  # px: median letter height Tesseract reads best at (cap
 CROP_AREA = 0.4  # print covering less of the page than this is cut out before enlarging
 
 
-def shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
-    """A copy at most `side` px on its long side, and its scale (never enlarged).
+def work_copy(image: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
+    """A copy at most `side` px on its long side for estimating geometry or light, and its
+    scale (never enlarged). Steps given an image that is already this small use it as it is,
+    so one copy can serve several of them.
 
     Halved while still twice too big (OpenCV averages 2x2 blocks in a fraction of the time
     of a general area resize: 0.6 ms against 24 ms on a 300-dpi page), then resized by less
@@ -136,15 +138,6 @@ def shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
     if size != (width, height):
         small = cv2.resize(small, size, interpolation=cv2.INTER_LINEAR)
     return small, scale
-
-
-def work_copy(gray: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
-    """A copy at most `side` px on its long side for estimating geometry, and its scale.
-
-    Steps given an image that is already this small use it as it is, so one copy can
-    serve several of them.
-    """
-    return shrink(gray, side)
 
 
 def components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from models import Notice
-from pipeline.preprocess import shrink
+from pipeline.preprocess import work_copy
 
 WORK_SIDE = 1600  # px: edges are measured at the scale of a WhatsApp photo
 MID_SIDE = 800  # px: ink and print depth; paper and the page outline at half this
@@ -99,7 +99,7 @@ def measure(gray: np.ndarray) -> Quality:
     h, w = gray.shape[:2]
     if min(h, w) < MIN_SIDE:  # an icon or a sliver: nothing but its size can be judged
         return Quality(w, h, 0.0, 0.0, float(np.percentile(gray, 90)), 0.0, 0)
-    mid, _ = shrink(gray, MID_SIDE)
+    mid, _ = work_copy(gray, MID_SIDE)
     coarse = cv2.resize(mid, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     paper = _background(coarse)
     level = float(np.percentile(paper, 90))

@@ -286,9 +286,10 @@ def reread_members(
 # --- names whose words ran together -------------------------------------------------------
 
 NAME_FIELDS = ("name", "head_name")
-# A name word this long is likely two run together (`SISKATITIN`, `UCHITAARYANI`); shorter
-# ones are not read again (measured: 31 unsure names on 120 documents, of which the only
-# second reading of a short-worded name joined two right words into one).
+# A name word this long may be two run together (`SISKATITIN`, `UCHITAARYANI`, both read
+# with OCR confidence ~0.9); shorter ones are not read again (measured: 31 unsure names on
+# 120 documents, of which the only second reading of a short-worded name joined two right
+# words into one).
 LONG_WORD = 10
 
 
@@ -298,10 +299,10 @@ def reread_name_spacing(
     options: OcrOptions,
     cache_dir: Path | None = None,
 ) -> dict[str, Field]:
-    """Read a name again as a single line when the first reading was unsure — often two
-    parts run together (`SISKATITIN`): on a whole page Tesseract's word spacing follows the
-    page's layout (a card's photo frame beside the text), on a crop of the line alone it
-    follows the line.
+    """Read a name again as a single line when it has a word long enough to be two parts
+    run together (`SISKATITIN`), however sure the first reading was: on a whole page
+    Tesseract's word spacing follows the page's layout (a card's photo frame beside the
+    text), on a crop of the line alone it follows the line.
     Only names with a long word are read again, and only a new space is taken — a second
     reading with other letters, or fewer words, is ignored — so this can split a name but
     never misspell or join one.
@@ -311,7 +312,7 @@ def reread_name_spacing(
         field = fields.get(name)
         if field is None or not field.value or not field.boxes or field.page not in images:
             continue
-        if field.confidence >= SURE or max(map(len, field.value.split())) < LONG_WORD:
+        if max(map(len, field.value.split())) < LONG_WORD:
             continue
         box = Box(
             left=min(b.left for b in field.boxes),

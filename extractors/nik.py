@@ -378,8 +378,9 @@ def extract_nik(lines: list[Line]) -> tuple[Field, list[Notice]]:
 
     Confidence (`extractors.confidence`) from the OCR word confidences, the repaired characters,
     no label, and a doubt of 0.8 if several different free-standing NIKs were found. An
-    anchored NIK that fails its checks gives a null value and a notice (the free-standing ones
-    are not tried instead: they are usually family members). No candidate: null value, no notice.
+    anchored NIK that fails its checks, or a NIK row garbled beyond a candidate, gives a null
+    value (and for the former a notice): the free-standing ones are not tried instead, they are
+    usually family members. No candidate: null value, no notice.
     """
     candidates = find_nik_candidates(lines)
     kk_numbers = {c.digits for c in candidates if c.anchor == "kk"}
@@ -392,6 +393,10 @@ def extract_nik(lines: list[Line]) -> tuple[Field, list[Notice]]:
         codes = ("nik_invalid", "nik_unknown_region")
         return Field(name="nik"), [_notice("nik", "NIK", first, check_nik(first.digits), codes)]
 
+    if any(region.anchor == "nik" for region in number_regions(lines)):
+        # The NIK row is there but OCR garbled it beyond a candidate (`NIK : M10604...`):
+        # a free-standing NIK would be a family member's. Null, so the row is read again.
+        return Field(name="nik"), []
     free = [
         c for c in candidates if c.anchor is None and c.digits not in kk_numbers
         and not check_nik(c.digits)

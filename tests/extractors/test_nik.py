@@ -405,3 +405,15 @@ def test_notice_never_contains_the_full_number(bad: str) -> None:
 def test_mask_nik() -> None:
     assert mask_nik(NIK) == "6101********0003"
     assert mask_nik("12345678") == "********"
+
+
+def test_garbled_nik_row_is_not_replaced_by_a_family_members_nik() -> None:
+    text = (
+        "Nama : ILYAS HIDAYANTO\n"
+        "NIK : M106040609880737\n"
+        "DAFTAR TANGGUNGAN KELUARGA\n"
+        "1 3216224705950554 ADE SAFITRI ISTRI\n"
+    )
+    field, _ = extract_nik(lines_from_text(text))
+    assert field.value is None  # left for the second reading of the NIK row
+    assert nik_of("DAFTAR TANGGUNGAN KELUARGA\n1 3216224705950554 ADE SAFITRI ISTRI") is not None

@@ -55,6 +55,9 @@ def _title_score(title: str, lines: list[str]) -> float:
         if title in line:
             return 100.0
         best = max(best, fuzz.ratio(title, line[: len(title) + 2]))
+    # A title broken over two lines by a crooked scan ("1 SEUMUR" / "HIDUP."): exact only.
+    if any(title in f"{a} {b}" for a, b in zip(lines, lines[1:], strict=False)):
+        return 100.0
     return best
 
 
@@ -88,4 +91,17 @@ def classify(lines: list[Line]) -> Classification:
     total = sum(scores.values())
     share = top / total if total else 0.0
     evidence = min(1.0, top / (TITLE_WEIGHT + 3 * CUE_WEIGHT))
-    return Classification(DocType(best), round(share * evidence, 3), scores, titled[best])
+    doc_type = DocType(best)
+    titled_page = titled[best] or (doc_type in LETTERS and _generic_heading(texts))
+    return Classification(doc_type, round(share * evidence, 3), scores, titled_page)
+
+
+# A letter's heading when it names no kind ("SURAT KETERANGAN" alone on its line): too
+# generic to tell a faskes letter from an SKTM, but only a first page carries it, so a
+# scanner PDF still splits there.
+GENERIC_HEADINGS = frozenset({"SURAT KETERANGAN"})
+LETTERS = frozenset({DocType.faskes_letter, DocType.sktm})
+
+
+def _generic_heading(texts: list[str]) -> bool:
+    return any(text.strip(" .:|-") in GENERIC_HEADINGS for text in texts)

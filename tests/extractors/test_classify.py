@@ -47,3 +47,26 @@ def test_unrelated_text_is_unknown():
     c = classify(lines_from_text("Daftar belanja: beras, minyak, gula"))
     assert c.doc_type is DocType.unknown
     assert c.confidence == 0.0
+
+
+def test_title_broken_over_two_lines_by_a_crooked_scan():
+    c = classify(
+        lines_from_text("PROVINSI JAWA TIMUR\nKABUPATEN MAGETAN\n:3520142903540880\n1 SEUMUR\nHIDUP.")
+    )
+    assert c.doc_type is DocType.ktp
+    assert c.titled
+
+
+def test_generic_letter_heading_marks_a_first_page():
+    first = classify(
+        lines_from_text(
+            "KLINIK PRATAMA KELUARGA SEHAT\nSURAT KETERANGAN\nNo : 852/KP/1/2026\n"
+            "Dokter pemeriksa pada Klinik Pratama dengan ini menerangkan bahwa :\nNama: DIMAS\n"
+            "Diagnosa : CKD"
+        )
+    )
+    continuation = classify(
+        lines_from_text("Diagnosa : CKD stage V\nDemikian surat keterangan ini\nDokter pemeriksa")
+    )
+    assert first.doc_type is DocType.faskes_letter and first.titled
+    assert not continuation.titled

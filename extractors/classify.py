@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 import yaml
 from rapidfuzz import fuzz
@@ -56,7 +57,7 @@ def _title_score(title: str, lines: list[str]) -> float:
             return 100.0
         best = max(best, fuzz.ratio(title, line[: len(title) + 2]))
     # A title broken over two lines by a crooked scan ("1 SEUMUR" / "HIDUP."): exact only.
-    if any(title in f"{a} {b}" for a, b in zip(lines, lines[1:], strict=False)):
+    if any(title in f"{a} {b}" for a, b in pairwise(lines)):
         return 100.0
     return best
 

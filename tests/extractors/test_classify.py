@@ -51,7 +51,9 @@ def test_unrelated_text_is_unknown():
 
 def test_title_broken_over_two_lines_by_a_crooked_scan():
     c = classify(
-        lines_from_text("PROVINSI JAWA TIMUR\nKABUPATEN MAGETAN\n:3520142903540880\n1 SEUMUR\nHIDUP.")
+        lines_from_text(
+            "PROVINSI JAWA TIMUR\nKABUPATEN MAGETAN\n:3520142903540880\n1 SEUMUR\nHIDUP."
+        )
     )
     assert c.doc_type is DocType.ktp
     assert c.titled

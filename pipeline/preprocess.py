@@ -332,11 +332,13 @@ def rotate_small(gray: np.ndarray, angle: float) -> np.ndarray:
 @dataclass(frozen=True)
 class Letters:
     """The letter-sized ink blobs of a page: their median height and their boxes
-    (left, top, width, height; page pixels). Measured once, while despeckling, and used to
-    scale the page and to tell whether it is upside down."""
+    (left, top, width, height; page pixels), and the boxes of the small round marks among
+    them (full stops, commas, the dots of colons). Measured once, while despeckling, and used
+    to scale the page and to tell whether it is upside down."""
 
     height: float
     boxes: np.ndarray
+    marks: np.ndarray
 
 
 def find_letters(gray: np.ndarray) -> Letters | None:
@@ -365,8 +367,15 @@ def _letters(stats: np.ndarray, scale: int = 1) -> Letters | None:
         chosen = sized & (widths <= 15 * heights)
         if chosen.sum() < 20:
             return None
-    boxes = stats[1:, :4][chosen] * scale
-    return Letters(height=float(np.median(heights[chosen])) * scale, boxes=boxes)
+    height = float(np.median(heights[chosen]))
+    size = (heights >= max(2, 0.12 * height)) & (heights <= 0.4 * height)
+    size &= (widths >= max(2, 0.12 * height)) & (widths <= 0.4 * height)
+    round_ = stats[1:, cv2.CC_STAT_AREA] >= 0.5 * widths * heights
+    return Letters(
+        height=height * scale,
+        boxes=stats[1:, :4][chosen] * scale,
+        marks=stats[1:, :4][size & round_] * scale,
+    )
 
 
 def scale_for_text(gray: np.ndarray, height: float | None = None) -> tuple[np.ndarray, float]:

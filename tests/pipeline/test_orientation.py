@@ -14,6 +14,13 @@ MIXED_CASE = [
     "Demikian surat keterangan ini dibuat untuk dipergunakan sebagaimana mestinya",
 ]
 CAPITALS = ["KARTU TANDA PENDUDUK", "PROVINSI KALIMANTAN BARAT", "KABUPATEN SAMBAS"]
+CAPITALS_WITH_MARKS = [
+    "NAMA : SITI AMINAH",
+    "TEMPAT/TGL LAHIR : SAMBAS, 05-07-1989",
+    "ALAMAT : JL. MERDEKA NO. 12",
+    "KEL/DESA : DALAM KAUM",
+    "KECAMATAN : SAMBAS",
+]
 
 
 def test_level_mixed_case_page_tells_which_way_is_up():
@@ -40,3 +47,11 @@ def test_capitals_alone_give_no_verdict():
         letters = find_letters(rotate_quarter(page, turn))
         assert letters is not None
         assert upside_down(letters) is None
+
+
+def test_capitals_tell_by_their_full_stops_and_colons():
+    page = np.asarray(render_page(CAPITALS_WITH_MARKS, size=(2480, 700)))
+    for turn, expected in ((0, False), (180, True)):
+        letters = find_letters(rotate_quarter(page, turn))
+        assert letters is not None
+        assert upside_down(letters) is expected

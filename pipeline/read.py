@@ -186,21 +186,19 @@ def _stand_up(
     gray: np.ndarray, small: np.ndarray, result: RasterRead
 ) -> tuple[np.ndarray, np.ndarray, Letters | None]:
     """A page lying on its side, turned a quarter and then, if its letters (or else OSD)
-    say so, a half more. Returns the page, its small copy and its letters as they now stand."""
+    say so, a half more. Returns the page, its small copy and its letters as they now stand
+    (a half turn keeps the letters' measures: only which way up changes)."""
     gray, small = rotate_quarter(gray, 90), rotate_quarter(small, 90)
     letters = find_letters(gray)
     flipped = upside_down(letters, skew_angle(small)) if letters is not None else None
     if flipped is None:
+        # OSD only settles up or down: its quarter turns on a page the profile test has just
+        # made horizontal were wrong whenever seen (low confidence, KTP cards).
         orientation = _osd(gray, result.cost)
-        sure = orientation.confidence >= MIN_OSD_CONFIDENCE
-        turn = orientation.rotate if sure else 0
-    else:
-        turn = 180 if flipped else 0
-    if turn:
-        gray, small = rotate_quarter(gray, turn), rotate_quarter(small, turn)
-        if turn != 180:  # OSD found the side test wrong: the letters were measured sideways
-            letters = find_letters(gray)
-    result.rotation = (90 + turn) % 360
+        flipped = orientation.rotate == 180 and orientation.confidence >= MIN_OSD_CONFIDENCE
+    if flipped:
+        gray, small = rotate_quarter(gray, 180), rotate_quarter(small, 180)
+    result.rotation = 270 if flipped else 90
     return gray, small, letters
 
 

@@ -36,6 +36,11 @@ REPAIRED_CHAR = 0.95  # per character OCR repair had to change
 INVALID = 0.5  # the value fails its field's check (a date in the future, an unknown region)
 DISAGREES = 0.7  # an independent reading says otherwise
 AGREES_SHRINK = 0.5  # an agreeing reading halves the distance to 1
+# A name or village word of 10 letters or more is often two run together (`BANUAANYAR`,
+# `UCHITAARYANI`), read at OCR confidence 0.9 and above; such a value is doubted.
+LONG_WORD = 10
+LONG_WORD_FIELDS = frozenset({"name", "head_name", "village"})
+LONG_WORD_DOUBT = 0.9
 
 
 def evidence_of(words: Iterable[Word], **flags: object) -> Evidence:
@@ -54,6 +59,8 @@ def evidence_score(e: Evidence) -> float:
         score *= UNANCHORED
     if e.valid is False:
         score *= INVALID
+    if e.long_word:
+        score *= LONG_WORD_DOUBT
     if e.agrees is True:
         score = 1.0 - (1.0 - score) * AGREES_SHRINK
     elif e.agrees is False:
@@ -132,6 +139,8 @@ def scored_field(
         return Field(name=name)
     if evidence.valid is None:
         evidence = evidence.model_copy(update={"valid": check_value(name, value)})
+    if has_long_word(name, value):
+        evidence = evidence.model_copy(update={"long_word": True})
     return Field(
         name=name,
         value=value,
@@ -140,6 +149,11 @@ def scored_field(
         boxes=list(boxes),
         evidence=evidence,
     )
+
+
+def has_long_word(name: str, value: str | None) -> bool:
+    """A name or village with a word that may be two run together (`LONG_WORD`)."""
+    return name in LONG_WORD_FIELDS and any(len(w) >= LONG_WORD for w in (value or "").split())
 
 
 def rescored(field: Field, key: str, **changes: object) -> Field:

@@ -29,7 +29,7 @@ def name_field(hit: LabelHit | None, name: str = "name", more: list[Word] | None
     """The name after a label; `more` are words of a line the name wrapped onto."""
     if hit is None:
         return Field(name=name)
-    value = clean_name(" ".join([hit.value, *(w.text for w in more or [])]))
+    value = clean_name(_before_next_label(" ".join([hit.value, *(w.text for w in more or [])])))
     if value is None:
         return Field(name=name)
     tokens = set(value.split())
@@ -37,6 +37,20 @@ def name_field(hit: LabelHit | None, name: str = "name", more: list[Word] | None
     words = [w for w in candidates if w.text.upper().strip(",.") in tokens] or list(hit.words)
     evidence = evidence_of(words, anchored=hit.colon)
     return scored_field(name, value, evidence, hit.page, [w.box for w in words])
+
+
+# Labels of the next column on a KK's header: on a shrunk photo OCR can run a name into
+# them (`VIMAN WALUYO ECAMATAN ARSO TIMUR`). No name part resembles them.
+NEXT_LABELS = ("KECAMATAN", "KELURAHAN", "KABUPATEN", "PROVINSI")
+
+
+def _before_next_label(text: str) -> str:
+    tokens = text.split()
+    for i, token in enumerate(tokens[1:], start=1):
+        word = token.upper().strip(":.,")
+        if len(word) >= 7 and any(fuzz.ratio(word, label) >= 85 for label in NEXT_LABELS):
+            return " ".join(tokens[:i])
+    return text
 
 
 def extract_name(lines: list[Line], field: str = "name") -> Field:

@@ -64,3 +64,11 @@ def test_name_similarity_table(a, b, same):
 def test_person_key_drops_titles_and_patronym():
     assert person_key("Ny. Hj. Siti Aminah binti Abdullah") == "SITI AMINAH"
     assert person_key("MAWARDI.Z") == "MAWARDI"
+
+
+def test_kk_head_name_stops_at_the_next_columns_label():
+    from extractors.lines import lines_from_text
+    from extractors.names import extract_name
+
+    lines = lines_from_text("Nama Kepala Keluarga : VIMAN WALUYO ECAMATAN ARSO TIMUR")
+    assert extract_name(lines, "head_name").value == "VIMAN WALUYO"

@@ -98,8 +98,9 @@ def _by_marks(letters: Letters, skew_degrees: float) -> bool | None:
     for m_left, m_top, m_width, m_height in zip(*marks, strict=True):
         middle, m_centre = m_top + m_height / 2, m_left + m_width / 2
         column = (left < m_left + m_width) & (right > m_left)
-        if (column & (top - h < middle) & (bottom + h > middle)).any():
-            continue  # over or under a letter (the dot of an i or j), not beside one
+        gap_above = top - (m_top + m_height)  # an i's or j's dot sits just over its stem
+        if (column & (gap_above >= -1) & (gap_above < 0.5 * h)).any():
+            continue
         near = np.abs(centre - m_centre) < MARK_REACH * h
         near &= (top - 0.3 * h < middle) & (bottom + 0.3 * h > middle)
         if not near.any():

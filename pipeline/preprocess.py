@@ -343,10 +343,18 @@ class Letters:
 
 def find_letters(gray: np.ndarray) -> Letters | None:
     """Letters of a page (at half resolution when it is big), or None when it has no text."""
+    _, stats, scale = _probe(gray)
+    return _letters(stats, scale)
+
+
+def _probe(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Labels and stats of a page's ink, and the scale back to the page: a big page (a
+    300-dpi scan, a camera file) is labelled at half resolution, a quarter of the work,
+    where its letters still measure 15 px or more."""
     if max(gray.shape[:2]) < PROBE_SIDE:
-        return _letters(components(ink_mask(gray))[1])
+        return (*components(ink_mask(gray)), 1)
     half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    return _letters(components(ink_mask(half))[1], scale=2)
+    return (*components(ink_mask(half)), 2)
 
 
 def text_height(gray: np.ndarray) -> float | None:
@@ -453,22 +461,18 @@ def remove_specks(gray: np.ndarray, min_specks: int = 300) -> tuple[np.ndarray, 
     dot is about a fortieth). A page with little dust is left as it is. Returns the page and
     the letters measured on the way.
 
-    A big page (a 300-dpi scan, a camera file) is first looked at at half resolution, where
-    labelling costs a quarter: letters still measure 15 px or more there, and dust still shows
-    as a crowd of one- and two-pixel blobs. Only a dusty page is labelled at full resolution.
+    A big page is first looked at at half resolution (`_probe`), where dust still shows as a
+    crowd of one- and two-pixel blobs; only a dusty one is labelled at full resolution.
     """
-    if max(gray.shape[:2]) >= PROBE_SIDE:
-        half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-        _, stats = components(ink_mask(half))
-        letters = _letters(stats, scale=2)
-        if letters is None:
-            return gray, None
-        if _dust(stats, letters.height / 2).sum() < min_specks // 3:
-            return gray, letters
-    labels, stats = components(ink_mask(gray))
-    letters = _letters(stats)
+    labels, stats, scale = _probe(gray)
+    letters = _letters(stats, scale)
     if letters is None:
         return gray, None
+    if scale != 1:
+        if _dust(stats, letters.height / scale).sum() < min_specks // 3:
+            return gray, letters
+        labels, stats = components(ink_mask(gray))
+        letters = _letters(stats) or letters
     dust = _dust(stats, letters.height)
     if dust.sum() < min_specks:
         return gray, letters

@@ -14,6 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from extractors.calibration import HIGH
+from extractors.confidence import has_long_word
 from extractors.kk import SecondReading, choose_nik, extract_members, member_rows
 from extractors.lines import group_lines
 from extractors.nik import NumberRegion, extract_kk_number, extract_nik, number_regions
@@ -38,12 +40,11 @@ def digits_options(options: OcrOptions, psm: int = 6) -> OcrOptions:
 
 
 # Fields read a second time even when the first reading validated, unless it is sure (a
-# calibrated confidence, so "sure" means right 98% of the time): a KTP photographed by phone
+# calibrated confidence of `HIGH`, right 98% of the time): a KTP photographed by phone
 # loses NIK digits to glare and blur, and the NIK is all a KTP is there for. On 30 KTPs
 # (clean, phone, WhatsApp) the 26 sure first readings were all right, and a second reading
 # of them only ever disagreed with a right value.
 ALWAYS_REREAD: dict[DocType, frozenset[str]] = {DocType.ktp: frozenset({"nik"})}
-SURE = 0.9  # a value read at least this surely is not read again
 
 NUMBER_FIELDS = {"nik": ("nik", extract_nik), "kk_number": ("kk", extract_kk_number)}
 
@@ -137,7 +138,7 @@ def reread_number_fields(
         name
         for name in NUMBER_FIELDS
         if name in fields
-        and (fields[name].value is None or (name in always and fields[name].confidence < SURE))
+        and (fields[name].value is None or (name in always and fields[name].confidence < HIGH))
     }
     changed: dict[str, Field] = {}
     done: set[str] = set()
@@ -286,11 +287,6 @@ def reread_members(
 # --- names whose words ran together -------------------------------------------------------
 
 NAME_FIELDS = ("name", "head_name")
-# A name word this long may be two run together (`SISKATITIN`, `UCHITAARYANI`, both read
-# with OCR confidence ~0.9); shorter ones are not read again (measured: 31 unsure names on
-# 120 documents, of which the only second reading of a short-worded name joined two right
-# words into one).
-LONG_WORD = 10
 
 
 def reread_name_spacing(
@@ -312,8 +308,9 @@ def reread_name_spacing(
         field = fields.get(name)
         if field is None or not field.value or not field.boxes or field.page not in images:
             continue
-        if max(map(len, field.value.split())) < LONG_WORD:
-            continue
+        if not has_long_word(name, field.value):
+            continue  # measured: 31 unsure names on 120 documents, of which the only second
+            # reading of a short-worded name joined two right words into one
         box = Box(
             left=min(b.left for b in field.boxes),
             top=min(b.top for b in field.boxes),

@@ -9,7 +9,7 @@ the name is the text left of the NIK column; gender, birth date and relationship
 recognised by their values, which is sturdier than trusting column edges. Table 2 rows are
 matched to table 1 by their row number, else by order.
 
-A second reading of a row's NIK and name cells (`pipeline/reread.py`) may be passed in; the
+A second reading of a row's NIK and name cells (`pipeline/reading/reread.py`) may be passed in; the
 choice between the two readings is made here, from validation first and confidence second.
 """
 

@@ -18,8 +18,8 @@ from rich.table import Table
 
 from extractors.nik import mask_nik
 from models import Extraction
-from pipeline.batch import expand_inputs, extract_many
 from pipeline.config import get_settings
+from pipeline.reading.batch import expand_inputs, extract_many
 
 app = typer.Typer(add_completion=False, help="OCR pipeline for PBI-JK reactivation documents.")
 err = Console(stderr=True)
@@ -204,7 +204,7 @@ def retention(
     dry_run: Annotated[bool, typer.Option(help="count only, delete nothing")] = False,
 ) -> None:
     """Delete originals and page images of cases closed longer than the retention period."""
-    from pipeline.retention import apply_retention
+    from pipeline.cases.retention import apply_retention
     from pipeline.state import engine_for, state_url
     from pipeline.storage import open_location
 
@@ -230,7 +230,7 @@ def list_import(
     state: Annotated[str, typer.Option(help="SQLAlchemy URL")] = "sqlite:///out/state.sqlite",
 ) -> None:
     """Import (replace) the deactivation list; bad rows are reported by number."""
-    from pipeline.deactivation_list import import_list
+    from pipeline.cases.deactivation_list import import_list
     from pipeline.state import engine_for
 
     if state.startswith("sqlite:///"):

@@ -38,11 +38,11 @@ from sqlalchemy import select
 
 from flows.intake import OCR_LIMIT, import_list_task, intake, state_url
 from models.tables import decision
+from pipeline.cases.route import publish
+from pipeline.cases.submissions import list_submissions
 from pipeline.config import get_settings
-from pipeline.route import publish
 from pipeline.state import engine_for
 from pipeline.storage import open_location
-from pipeline.submissions import list_submissions
 
 POOL = "reaktivasi"
 DEPLOYMENT_NAME = "intake"

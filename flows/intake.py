@@ -24,15 +24,15 @@ from sqlalchemy import Engine
 
 from extractors.nik import mask_nik
 from models import Submission
+from pipeline.cases.corrections import apply_corrections, stored_corrections
+from pipeline.cases.deactivation_list import import_list
+from pipeline.cases.decide import decide_with_list
+from pipeline.cases.policy import load_policy
+from pipeline.cases.route import decided_by_people, record, route, status_counts
+from pipeline.cases.submissions import InboxSubmission, assemble, list_submissions, read_file
 from pipeline.config import get_settings
-from pipeline.corrections import apply_corrections, stored_corrections
-from pipeline.deactivation_list import import_list
-from pipeline.decide import decide_with_list
-from pipeline.policy import load_policy
-from pipeline.route import decided_by_people, record, route, status_counts
 from pipeline.state import engine_for, state_url
 from pipeline.storage import open_location
-from pipeline.submissions import InboxSubmission, assemble, list_submissions, read_file
 
 OCR_LIMIT = "ocr"  # the global concurrency limit `reaktivasi deploy` creates: slots = all cores
 

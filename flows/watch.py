@@ -21,10 +21,10 @@ from sqlalchemy import Engine, delete, insert, select
 
 from flows.intake import intake, state_url
 from models.tables import decision, marker
+from pipeline.cases.submissions import list_submissions
 from pipeline.config import get_settings
 from pipeline.state import engine_for
 from pipeline.storage import open_location
-from pipeline.submissions import list_submissions
 
 LIST_MARKER = "deactivation_list_sha256"
 

@@ -1,6 +1,6 @@
 """What a reviewer does to a case, each step written with its audit row in one transaction.
 
-The rules (what a correction means for the decision) live in `pipeline.review_decision`;
+The rules (what a correction means for the decision) live in `pipeline.cases.review_decision`;
 this module only stores who did what and hands the corrections over.
 """
 
@@ -12,10 +12,10 @@ from sqlalchemy import Engine, and_, delete, insert
 
 from extractors.nik import mask_nik
 from models import Decision, ReasonCode
-from pipeline.corrections import apply_corrections
-from pipeline.decide import decide_with_list
-from pipeline.policy import Policy
-from pipeline.review_decision import (
+from pipeline.cases.corrections import apply_corrections
+from pipeline.cases.decide import decide_with_list
+from pipeline.cases.policy import Policy
+from pipeline.cases.review_decision import (
     load_submission,
     returned,
     save_decision,

@@ -1,4 +1,5 @@
-"""The app factory and its routes: thin handlers over `review.*` and `pipeline.review_decision`.
+"""The app factory and its routes: thin handlers over `review.*` and
+`pipeline.cases.review_decision`.
 
 Every page but the login needs a session; every POST needs the session's CSRF token; admin
 pages need the admin role. Responses carry a strict Content-Security-Policy (scripts and
@@ -27,11 +28,11 @@ from starlette.concurrency import run_in_threadpool
 
 from extractors.nik import mask_nik
 from models import ReasonCode
-from pipeline import route as route_module
+from pipeline.cases import route as route_module
+from pipeline.cases.decide import CORRECTION
+from pipeline.cases.policy import Policy, load_policy
+from pipeline.cases.route import publish
 from pipeline.config import Settings, get_settings
-from pipeline.decide import CORRECTION
-from pipeline.policy import Policy, load_policy
-from pipeline.route import publish
 from pipeline.state import engine_for
 from pipeline.state import state_url as pipeline_state_url
 from pipeline.storage import Storage, open_location
@@ -308,7 +309,7 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
 
     @app.get("/kasus/{submission}/halaman/{sha256}/{number}.png")
     def page_image(submission: str, sha256: str, number: int, current: Signed):
-        from pipeline.review_decision import load_submission
+        from pipeline.cases.review_decision import load_submission
 
         loaded = load_submission(engine, submission)
         if loaded is None or sha256 not in {d.sha256 for d in loaded[0].documents}:

@@ -10,11 +10,11 @@ from sqlalchemy import Engine, select
 
 from models import Box, DeactivationRecord, Decision, DocType, Extraction, Submission
 from models.extraction import FIELDS_BY_DOC_TYPE
-from pipeline.corrections import FieldCorrection, apply_corrections, stored_corrections
-from pipeline.deactivation_list import lookup, name_key
-from pipeline.decide import decide_with_list
-from pipeline.policy import Policy
-from pipeline.review_decision import load_submission
+from pipeline.cases.corrections import FieldCorrection, apply_corrections, stored_corrections
+from pipeline.cases.deactivation_list import lookup, name_key
+from pipeline.cases.decide import decide_with_list
+from pipeline.cases.policy import Policy
+from pipeline.cases.review_decision import load_submission
 from review.labels import FIELDS
 from review.tables import audit
 

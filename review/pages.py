@@ -1,7 +1,8 @@
 """Page images for the review screen, in the pixel frame of the stored word boxes.
 
 Boxes refer to the prepared page (straightened, turned upright, scaled for OCR: see
-`pipeline/read.py`), not to the photo as sent, so the image shown must be that prepared page.
+`pipeline/reading/read.py`), not to the photo as sent, so the image shown must be that
+prepared page.
 It is stored under `pages/<sha256>/<page>.png` when first needed: rebuilt from
 `originals/<sha256>` by the same `read_page` the pipeline ran (with the OCR cache set, the
 rebuild does no OCR), or, for a PDF text-layer page, the PDF rendered at the raster dpi the
@@ -17,8 +18,8 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from pipeline.config import Settings
-from pipeline.extract import read_page
-from pipeline.ingest import PDFIUM_LOCK, load_bytes
+from pipeline.reading.extract import read_page
+from pipeline.reading.ingest import PDFIUM_LOCK, load_bytes
 from pipeline.storage import Storage
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import expand_inputs, extract_many
 from pipeline.config import Settings
+from pipeline.reading.batch import expand_inputs, extract_many
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "sample"
 TRUTHS = sorted(SAMPLE.glob("*.truth.json"))

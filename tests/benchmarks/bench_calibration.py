@@ -29,8 +29,8 @@ from extractors.confidence import _table, calibrate, evidence_score, has_long_wo
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
 from models.extraction import Evidence
-from pipeline.batch import extract_many
 from pipeline.config import Settings
+from pipeline.reading.batch import extract_many
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_capture import capture_set

@@ -30,12 +30,12 @@ from extractors.nik import mask_nik
 from fixtures.capture import CONDITIONS
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
-from pipeline.batch import extract_many
 from pipeline.config import Settings
-from pipeline.extract import ocr_options
-from pipeline.ingest import load_document
-from pipeline.ocr import ocr_file
-from pipeline.read import Cost, read_raster
+from pipeline.reading.batch import extract_many
+from pipeline.reading.extract import ocr_options
+from pipeline.reading.ingest import load_document
+from pipeline.reading.ocr import ocr_file
+from pipeline.reading.read import Cost, read_raster
 
 SUFFIX = {"png": ".png", "jpeg": ".jpg", "jpeg_hq": ".jpg"}
 

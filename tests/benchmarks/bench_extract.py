@@ -26,8 +26,8 @@ from bench_calibration import print_curve, rows_of  # this folder, on sys.path a
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
 from models import Extraction
-from pipeline.batch import extract_many
 from pipeline.config import Settings
+from pipeline.reading.batch import extract_many
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}
 

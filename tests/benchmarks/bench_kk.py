@@ -20,8 +20,8 @@ from pathlib import Path
 
 from fixtures.generate import generate
 from models import Extraction
-from pipeline.batch import extract_many
 from pipeline.config import Settings
+from pipeline.reading.batch import extract_many
 from tests.benchmarks.bench_capture import capture_set, pct
 
 DEFAULT_CONDITIONS = ["clean", "scan_200dpi", "phone_photo", "whatsapp"]

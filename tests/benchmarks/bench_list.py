@@ -212,7 +212,7 @@ def _peak_rss_mb() -> float:
 
 def import_child(path: Path, url: str) -> None:
     """In a child process: import twice (empty, then replacing); print figures as JSON."""
-    from pipeline.deactivation_list import import_list
+    from pipeline.cases.deactivation_list import import_list
     from pipeline.state import engine_for
 
     engine = engine_for(url)
@@ -273,7 +273,7 @@ def _percentiles(samples: list[float]) -> str:
 
 
 def bench_queries(url: str, data: Generated, lookups: int, queries: int, seed: int) -> None:
-    from pipeline.deactivation_list import candidates, lookup
+    from pipeline.cases.deactivation_list import candidates, lookup
     from pipeline.state import engine_for
 
     engine = engine_for(url)
@@ -321,7 +321,7 @@ def bench_queries(url: str, data: Generated, lookups: int, queries: int, seed: i
 
 
 def _has_calamine() -> bool:
-    from pipeline.deactivation_list import _calamine
+    from pipeline.cases.deactivation_list import _calamine
 
     return _calamine() is not None
 

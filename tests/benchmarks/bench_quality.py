@@ -37,9 +37,9 @@ from fixtures.capture import CONDITIONS as GOOD
 from fixtures.document import DOC_TYPES
 from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, apply, shoot
 from fixtures.generate import generate
-from pipeline.ocr import OcrOptions, OcrTimeout
-from pipeline.preprocess import to_gray
-from pipeline.quality import (
+from pipeline.reading.ocr import OcrOptions, OcrTimeout
+from pipeline.reading.preprocess import to_gray
+from pipeline.reading.quality import (
     BLUR_RATIO,
     BLUR_WIDTH,
     DARK_THRESHOLD,
@@ -47,7 +47,7 @@ from pipeline.quality import (
     Quality,
     measure,
 )
-from pipeline.read import read_raster
+from pipeline.reading.read import read_raster
 
 CODES = ("blurry", "too_dark", "glare", "cut_off", "too_small")
 NIK_REFERENCE = ("whatsapp",)  # good conditions also read by OCR, as the baseline

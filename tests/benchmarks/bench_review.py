@@ -27,8 +27,8 @@ from sqlalchemy import insert
 
 from models import Candidate, Decision, Priority, Status
 from models.tables import decision, document
+from pipeline.cases.submissions import PIPELINE_VERSION
 from pipeline.state import engine_for
-from pipeline.submissions import PIPELINE_VERSION
 from review import auth
 from review.app import create_app
 from review.queue import sync_cases

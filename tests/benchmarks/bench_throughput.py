@@ -32,14 +32,14 @@ from pathlib import Path
 import cv2
 from PIL import Image
 
-import pipeline.extract as extract_module
+import pipeline.reading.extract as extract_module
 from fixtures.capture import CONDITIONS
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
-from pipeline.batch import extract_many
 from pipeline.config import Settings
-from pipeline.extract import ReadPage, extract_file
-from pipeline.ingest import PageImage
+from pipeline.reading.batch import extract_many
+from pipeline.reading.extract import ReadPage, extract_file
+from pipeline.reading.ingest import PageImage
 
 PHOTO_CONDITIONS = ("phone_photo", "whatsapp")
 

@@ -57,7 +57,7 @@ def check_complete(demo: Path, out: Path, database: Path) -> None:
 
 @pytest.mark.parametrize(
     "kill_at",
-    ["pipeline.decide.decide:3", "pipeline.route.reply_record:2"],
+    ["pipeline.cases.decide.decide:3", "pipeline.cases.route.reply_record:2"],
     ids=["decide", "route"],
 )
 def test_kill_then_rerun(demo: Path, ocr_cache: Path, tmp_path: Path, kill_at: str):
@@ -73,7 +73,7 @@ def test_kill_then_rerun(demo: Path, ocr_cache: Path, tmp_path: Path, kill_at: s
         env=faulty, start_new_session=True, capture_output=True, timeout=900, check=False,
     )  # fmt: skip
     assert killed.returncode == -9, killed.stderr[-2000:]
-    if kill_at.startswith("pipeline.route"):  # routing had begun: part of the outputs exist
+    if kill_at.startswith("pipeline.cases.route"):  # routing had begun: part of the outputs exist
         assert len(list((out / "outbox").iterdir())) == 1
 
     rerun = cli(*command, env=cli_env(ocr_cache))

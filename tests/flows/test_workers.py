@@ -23,10 +23,10 @@ import yaml
 from sqlalchemy import select
 
 from models.tables import decision
+from pipeline.cases.submissions import list_submissions
 from pipeline.config import get_settings
 from pipeline.state import engine_for
 from pipeline.storage import open_location
-from pipeline.submissions import list_submissions
 from tests.flows.conftest import lines
 
 pytestmark = pytest.mark.slow

@@ -19,13 +19,13 @@ from sqlalchemy import insert
 import review.tables  # noqa: F401
 from models import Box, DocType, Extraction, Field, Member, Submission
 from models.tables import deactivation
-from pipeline.deactivation_list import candidates, lookup, name_key
-from pipeline.decide import decide
-from pipeline.policy import Policy
-from pipeline.route import route
+from pipeline.cases.deactivation_list import candidates, lookup, name_key
+from pipeline.cases.decide import decide
+from pipeline.cases.policy import Policy
+from pipeline.cases.route import route
+from pipeline.cases.submissions import store_extractions
 from pipeline.state import engine_for
 from pipeline.storage import LocalStorage
-from pipeline.submissions import store_extractions
 from review.pages import page_key
 
 AS_OF = date(2026, 3, 1)

@@ -23,14 +23,14 @@ import review.tables  # noqa: F401  (the review tables are created with the othe
 from fixtures.submissions import SCENARIOS, make_submission, write_list
 from models import DocType, Status
 from models.tables import document
+from pipeline.cases.deactivation_list import import_list
+from pipeline.cases.decide import decide_with_list
+from pipeline.cases.policy import Policy
+from pipeline.cases.route import route
+from pipeline.cases.submissions import assemble, list_submissions, read_file
 from pipeline.config import Settings, get_settings
-from pipeline.deactivation_list import import_list
-from pipeline.decide import decide_with_list
-from pipeline.policy import Policy
-from pipeline.route import route
 from pipeline.state import engine_for
 from pipeline.storage import LocalStorage
-from pipeline.submissions import assemble, list_submissions, read_file
 
 SEED = 606
 AS_OF = "2026-03-01"

@@ -1,17 +1,17 @@
-"""`pipeline.review_decision`: corrections applied to stored extractions, and re-deciding."""
+"""`pipeline.cases.review_decision`: corrections applied to stored extractions, and re-deciding."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.corrections import FieldCorrection, apply_corrections
-from pipeline.decide import decide_with_list
-from pipeline.policy import Policy
-from pipeline.review_decision import (
+from pipeline.cases.corrections import FieldCorrection, apply_corrections
+from pipeline.cases.decide import decide_with_list
+from pipeline.cases.policy import Policy
+from pipeline.cases.review_decision import (
     load_submission,
     returned,
 )
-from pipeline.route import reply_record
+from pipeline.cases.route import reply_record
 from pipeline.state import engine_for
 from tests.review.crafted import AS_OF, craft
 

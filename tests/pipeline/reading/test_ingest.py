@@ -18,8 +18,8 @@ from pipeline.errors import (
     ImageTooLarge,
     UnsupportedFormat,
 )
-from pipeline.extract import extract_file
-from pipeline.ingest import load_document, sniff_media_type
+from pipeline.reading.extract import extract_file
+from pipeline.reading.ingest import load_document, sniff_media_type
 
 SETTINGS = Settings()
 
@@ -125,7 +125,7 @@ def test_hash_is_of_the_bytes(tmp_path: Path):
 
 
 def test_batch_goes_on_after_bad_files(tmp_path: Path, letter_image):
-    from pipeline.batch import expand_inputs, extract_many
+    from pipeline.reading.batch import expand_inputs, extract_many
 
     (tmp_path / "a_empty.png").write_bytes(b"")
     (tmp_path / "b_text.jpg").write_text("bukan gambar")
@@ -140,7 +140,7 @@ def test_pdfs_load_in_parallel_threads_without_hanging():
     """PDFium is not thread-safe: two threads rendering at once used to spin forever."""
     from concurrent.futures import ThreadPoolExecutor
 
-    sample = Path(__file__).resolve().parents[2] / "fixtures" / "sample"
+    sample = Path(__file__).resolve().parents[3] / "fixtures" / "sample"
     pdfs = sorted(sample.glob("*.pdf"))
     assert pdfs
     with ThreadPoolExecutor(max_workers=4) as pool:

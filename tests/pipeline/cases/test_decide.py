@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from models import DeactivationRecord, DocType, Extraction, Field, Member, Notice, Submission
-from pipeline.decide import decide
-from pipeline.policy import Policy
+from pipeline.cases.decide import decide
+from pipeline.cases.policy import Policy
 
 NIK = "6101014507890003"
 OTHER = "6101010101800001"
@@ -190,7 +190,7 @@ def test_letter_without_nik_prefers_the_ktp_or_sktm_over_a_kk_row():
 
 
 def test_reply_names_the_unreadable_file_in_bahasa_indonesia():
-    from pipeline.route import reply_text
+    from pipeline.cases.route import reply_text
 
     broken = doc(DocType.unknown, warnings=[Notice(code="corrupt_file", message="damaged")])
     broken.source = "wa-1/IMG-20260212-WA0012.jpg"

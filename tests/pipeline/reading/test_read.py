@@ -8,9 +8,14 @@ import pytest
 
 from extractors.lines import group_lines
 from extractors.nik import extract_nik
-from pipeline.ocr import OcrOptions
-from pipeline.preprocess import rotate_quarter, rotate_small, skew_angle, text_runs_vertically
-from pipeline.read import read_raster
+from pipeline.reading.ocr import OcrOptions
+from pipeline.reading.preprocess import (
+    rotate_quarter,
+    rotate_small,
+    skew_angle,
+    text_runs_vertically,
+)
+from pipeline.reading.read import read_raster
 from tests.conftest import render_page
 
 LINES = [
@@ -41,14 +46,16 @@ def test_turned_page_is_read_upright(page, turn):
 
 @pytest.mark.parametrize("turn", [90, 180, 270])
 def test_turned_page_of_mixed_case_text_is_read_once(page, turn, monkeypatch):
-    import pipeline.read
+    import pipeline.reading.read
 
     calls = []
-    original = pipeline.read.ocr_image
+    original = pipeline.reading.read.ocr_image
     monkeypatch.setattr(
-        pipeline.read, "ocr_image", lambda *a, **k: calls.append(1) or original(*a, **k)
+        pipeline.reading.read, "ocr_image", lambda *a, **k: calls.append(1) or original(*a, **k)
     )
-    monkeypatch.setattr(pipeline.read, "detect_orientation", lambda *a, **k: pytest.fail("OSD"))
+    monkeypatch.setattr(
+        pipeline.reading.read, "detect_orientation", lambda *a, **k: pytest.fail("OSD")
+    )
     result = read_raster(rotate_quarter(page, turn), 300, 1, OcrOptions())
     assert (turn + result.rotation) % 360 == 0
     assert len(calls) == 1
@@ -76,7 +83,7 @@ def test_profile_test_tells_sideways_from_upright(page):
 
 
 def test_a_ruled_table_on_a_scan_is_not_taken_for_the_page():
-    from pipeline.preprocess import find_page_quad
+    from pipeline.reading.preprocess import find_page_quad
 
     scan = np.full((2480, 3508), 255, np.uint8)
     cv2.rectangle(scan, (150, 700), (3350, 2000), 0, 4)  # a KK-like table frame
@@ -84,7 +91,7 @@ def test_a_ruled_table_on_a_scan_is_not_taken_for_the_page():
 
 
 def test_paper_on_a_dark_table_is_found():
-    from pipeline.preprocess import find_page_quad
+    from pipeline.reading.preprocess import find_page_quad
 
     photo = np.full((4000, 3000), 90, np.uint8)
     corners = np.array([[500, 400], [2550, 480], [2500, 3600], [450, 3500]], np.int32)

@@ -20,7 +20,7 @@ from extractors.kk import SecondReading, choose_nik, extract_members, member_row
 from extractors.lines import group_lines
 from extractors.nik import NumberRegion, extract_kk_number, extract_nik, number_regions
 from models import Box, DocType, Field, Line, Member, Notice, Word
-from pipeline.ocr import OcrOptions, ocr_image
+from pipeline.reading.ocr import OcrOptions, ocr_image
 
 REREAD_PENALTY = 0.9
 DISAGREEMENT_FACTOR = 0.5  # a value the second reading contradicts goes to a reviewer

@@ -7,8 +7,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from extractors.lines import group_lines
 from models import DocType, Field
-from pipeline.ocr import OcrOptions, ocr_image
-from pipeline.reread import (
+from pipeline.reading.ocr import OcrOptions, ocr_image
+from pipeline.reading.reread import (
     cell_box,
     clear_rules,
     read_stacked,
@@ -135,8 +135,8 @@ def test_unsure_name_gets_its_spaces_back_but_never_other_letters_or_fewer_words
     import numpy as np
 
     from models import Box, Field
-    from pipeline.ocr import OcrOptions
-    from pipeline.reread import reread_name_spacing
+    from pipeline.reading.ocr import OcrOptions
+    from pipeline.reading.reread import reread_name_spacing
     from tests.conftest import render_page
 
     image = np.asarray(render_page(["SISKA TITIN HARTATI"], size=(1600, 300)))

@@ -21,8 +21,8 @@ from PIL import Image
 from fixtures.capture import clean, rotated, scan_200dpi
 from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, Shot, apply, shoot
 from fixtures.generate import generate
-from pipeline.preprocess import to_gray
-from pipeline.quality import MESSAGES, measure
+from pipeline.reading.preprocess import to_gray
+from pipeline.reading.quality import MESSAGES, measure
 
 SEED = 7101
 

@@ -1,7 +1,7 @@
 from pathlib import Path
 
+from pipeline.cases.submissions import list_submissions
 from pipeline.storage import LocalStorage
-from pipeline.submissions import list_submissions
 
 
 def test_submissions_are_subfolders_with_their_files(tmp_path: Path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline import ocr
-from pipeline.ocr import OcrOptions, ocr_image, words_from_data
+from pipeline.reading import ocr
+from pipeline.reading.ocr import OcrOptions, ocr_image, words_from_data
 from tests.conftest import render_page
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from models import Decision, Extraction, Status, Submission
 from models.tables import decision as decision_table
-from pipeline.corrections import apply_corrections, stored_corrections
-from pipeline.decide import file_messages, photo_messages
+from pipeline.cases.corrections import apply_corrections, stored_corrections
+from pipeline.cases.decide import file_messages, photo_messages
+from pipeline.cases.submissions import stored_submission
 from pipeline.storage import Storage
-from pipeline.submissions import stored_submission
 
 WORKLIST_COLUMNS = (
     "PRIORITAS", "KATEGORI", "NIK", "NAMA", "TGL_LAHIR", "NO_KK", "DESA", "KECAMATAN",

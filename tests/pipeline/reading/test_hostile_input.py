@@ -16,13 +16,13 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from models import Extraction
+from pipeline.cases.decide import UNREADABLE_CODES
+from pipeline.cases.submissions import read_file
 from pipeline.config import Settings
-from pipeline.decide import UNREADABLE_CODES
-from pipeline.extract import extract_file
-from pipeline.ingest import load_document
+from pipeline.reading.extract import extract_file
+from pipeline.reading.ingest import load_document
 from pipeline.state import engine_for
 from pipeline.storage import LocalStorage
-from pipeline.submissions import read_file
 from tests.conftest import render_page
 
 HANG = 300  # seconds: far above any file's real time; only a hang gets near it

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-import pipeline.deactivation_list as dl
+import pipeline.cases.deactivation_list as dl
 from extractors.nik import check_nik
 from models.tables import deactivation
 from pipeline.state import engine_for

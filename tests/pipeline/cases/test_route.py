@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import Decision, Reason, ReasonCode, Status, Submission
 from models.tables import decision as decision_table
-from pipeline.route import decided_by_people, publish, record, route
+from pipeline.cases.route import decided_by_people, publish, record, route
 from pipeline.state import engine_for
 from pipeline.storage import LocalStorage
 

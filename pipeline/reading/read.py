@@ -26,9 +26,9 @@ import numpy as np
 from extractors.classify import Classification, classify
 from extractors.lines import group_lines
 from models import DocType, Line, Notice, Word
-from pipeline.ocr import OcrOptions, Orientation, detect_orientation, ocr_image
-from pipeline.orientation import upside_down
-from pipeline.preprocess import (
+from pipeline.reading.ocr import OcrOptions, Orientation, detect_orientation, ocr_image
+from pipeline.reading.orientation import upside_down
+from pipeline.reading.preprocess import (
     TARGET_TEXT_HEIGHT,
     Letters,
     crop_to_text,
@@ -46,7 +46,7 @@ from pipeline.preprocess import (
     warp_page,
     work_copy,
 )
-from pipeline.quality import measure
+from pipeline.reading.quality import measure
 
 MIN_OSD_CONFIDENCE = 1.0
 GARBAGE_CONFIDENCE = 0.6  # mean word confidence below which a page may be upside down

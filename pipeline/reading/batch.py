@@ -8,7 +8,7 @@ from pathlib import Path
 
 from models import Extraction
 from pipeline.config import Settings
-from pipeline.extract import extract_file
+from pipeline.reading.extract import extract_file
 
 # Files a directory walk skips: our own truth files and notes that sit beside scans.
 SKIPPED_SUFFIXES = {".json", ".jsonl", ".md", ".txt", ".csv", ".yaml", ".yml", ".xlsx"}

@@ -18,10 +18,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models import Extraction, Notice, Submission
 from models.tables import document
-from pipeline.batch import SKIPPED_SUFFIXES
 from pipeline.config import Settings
 from pipeline.errors import UnsafeFileName
-from pipeline.extract import extract_data, failed
+from pipeline.reading.batch import SKIPPED_SUFFIXES
+from pipeline.reading.extract import extract_data, failed
 from pipeline.storage import Storage, UnsafeKey
 
 PIPELINE_VERSION = "2026.11.1"

@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.ocr import OcrOptions, ocr_image
-from pipeline.preprocess import (
+from pipeline.reading.ocr import OcrOptions, ocr_image
+from pipeline.reading.preprocess import (
     crop_to_text,
     find_page_quad,
     flatten_background,
@@ -20,7 +20,7 @@ from pipeline.preprocess import (
 )
 from tests.conftest import FONT
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "preprocess"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "preprocess"
 
 
 def save(name: str, before: np.ndarray, after: np.ndarray) -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.orientation import upside_down
-from pipeline.preprocess import find_letters, rotate_quarter, rotate_small, skew_angle
+from pipeline.reading.orientation import upside_down
+from pipeline.reading.preprocess import find_letters, rotate_quarter, rotate_small, skew_angle
 from tests.conftest import render_page
 
 MIXED_CASE = [

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from pipeline.preprocess import Letters
+from pipeline.reading.preprocess import Letters
 
 MIN_PAIRS = 20  # neighbour pairs of unequal height needed for a verdict
 MIN_LEAN = 0.25  # share by which bottoms must out-agree tops (or the reverse)

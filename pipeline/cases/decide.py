@@ -35,9 +35,9 @@ from models import (
     Status,
     Submission,
 )
-from pipeline.deactivation_list import candidates, lookup, near_niks
+from pipeline.cases.deactivation_list import candidates, lookup, near_niks
+from pipeline.cases.policy import Policy
 from pipeline.errors import IngestError
-from pipeline.policy import Policy
 
 Lookup = Callable[[str], DeactivationRecord | None]
 Candidates = Callable[[str | None, str | None, date | None], list[tuple[DeactivationRecord, str]]]

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, insert, select, update
 
 from models import Decision, ReasonCode, Status, Submission
 from models.tables import decision as decision_table
-from pipeline import route as route_module
-from pipeline.decide import reason
-from pipeline.submissions import stored_submission
+from pipeline.cases import route as route_module
+from pipeline.cases.decide import reason
+from pipeline.cases.submissions import stored_submission
 
 
 def load_submission(engine: Engine, submission_id: str) -> tuple[Submission, Decision] | None:

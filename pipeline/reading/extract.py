@@ -21,10 +21,10 @@ from models import DocType, Extraction, Field, Line, Notice, Word
 from models.extraction import FIELDS_BY_DOC_TYPE
 from pipeline.config import Settings
 from pipeline.errors import IngestError
-from pipeline.ingest import LoadedDocument, PageImage, load_bytes, load_document
-from pipeline.ocr import OcrOptions, OcrTimeout
-from pipeline.read import read_raster
-from pipeline.reread import reread_members, reread_name_spacing, reread_number_fields
+from pipeline.reading.ingest import LoadedDocument, PageImage, load_bytes, load_document
+from pipeline.reading.ocr import OcrOptions, OcrTimeout
+from pipeline.reading.read import read_raster
+from pipeline.reading.reread import reread_members, reread_name_spacing, reread_number_fields
 
 log = logging.getLogger(__name__)
 

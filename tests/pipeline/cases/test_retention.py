@@ -4,7 +4,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from models.tables import decision
-from pipeline.retention import apply_retention
+from pipeline.cases.retention import apply_retention
 from pipeline.state import engine_for
 from pipeline.storage import LocalStorage
 

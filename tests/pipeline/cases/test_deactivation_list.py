@@ -10,9 +10,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import create_engine, func, select
 
-import pipeline.deactivation_list as dl
+import pipeline.cases.deactivation_list as dl
 from models.tables import deactivation
-from pipeline.deactivation_list import candidates, import_list, lookup, near_niks
+from pipeline.cases.deactivation_list import candidates, import_list, lookup, near_niks
 from pipeline.state import engine_for
 
 NIK = "6101014507890003"  # a woman born 05-07-1989 (day 45 = 5 + 40)

@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from models import Notice
-from pipeline.preprocess import work_copy
+from pipeline.reading.preprocess import work_copy
 
 WORK_SIDE = 1600  # px: edges are measured at the scale of a WhatsApp photo
 MID_SIDE = 800  # px: ink and print depth; paper and the page outline at half this

@@ -1,0 +1,1 @@
+"""Deciding one case: a submission's extractions → a decision, routed and kept."""

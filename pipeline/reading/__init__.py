@@ -1,0 +1,1 @@
+"""Reading one file: bytes → pages → words → extractions (ingest … extract)."""

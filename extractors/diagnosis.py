@@ -47,6 +47,8 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
     elif (separate := _separate_code(lines)) is not None:
         code_field = separate
     text = strip_code(raw)
+    if not any(ch.isalnum() for ch in text):
+        text = ""  # dots or a dash where the diagnosis goes: printed blank
     text_field = scored_field(
         "diagnosis", text or None, evidence_of(words, anchored=hit.colon), hit.page, boxes
     )

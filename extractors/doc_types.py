@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from extractors.absence import diagnosis_signs, missing_notice
 from extractors.confidence import evidence_of, rescored, scored_field
 from extractors.crosscheck import cross_check
 from extractors.diagnosis import extract_diagnosis
@@ -28,6 +29,10 @@ class ExtractedFields:
 
     def add(self, f: Field) -> None:
         self.fields[f.name] = f
+
+    def note(self, notice: Notice | None) -> None:
+        if notice is not None:
+            self.notices.append(notice)
 
 
 _FACILITY = re.compile(
@@ -52,6 +57,11 @@ def faskes_letter(lines: list[Line]) -> ExtractedFields:
     diagnosis = extract_diagnosis(lines)
     out.add(diagnosis.text)
     out.add(diagnosis.icd10)
+    if out.fields["register_number"].value is None:
+        out.note(missing_notice(lines, "register_number"))
+    if diagnosis.text.value is None:
+        signs = diagnosis.icd10.value is not None or diagnosis_signs(lines)
+        out.note(missing_notice(lines, "diagnosis", other_signs=signs))
     category, certainty, _why = priority_with_confidence(
         diagnosis.text.value, diagnosis.icd10.value
     )

@@ -347,13 +347,22 @@ def find_nik_candidates(lines: list[Line]) -> list[NikCandidate]:
 # --- extraction -------------------------------------------------------------------------------
 
 
-def _field(name: str, candidate: NikCandidate, *, free_standing: bool, ambiguous: bool) -> Field:
-    """The number as a field; its confidence comes from `extractors.confidence`."""
+def _field(
+    name: str,
+    candidate: NikCandidate,
+    *,
+    free_standing: bool,
+    ambiguous: bool,
+    valid: bool | None = True,
+) -> Field:
+    """The number as a field; its confidence comes from `extractors.confidence`. A rejected
+    number is scored with `valid=None`: its confidence then says how surely OCR read the
+    digits, which is what tells a misreading from a misprint."""
     evidence = evidence_of(
         candidate.words,
         anchored=not free_standing,  # a free-standing number may be someone else's NIK
         repaired=candidate.repaired_chars,
-        valid=True,  # only numbers that pass check_nik / check_kk_number get this far
+        valid=valid,
         doubt=AMBIGUOUS_FACTOR if ambiguous else 1.0,
     )
     return scored_field(
@@ -370,7 +379,26 @@ def _notice(
         f"The {what} {mask_nik(candidate.digits)} on page {candidate.page} was not used: "
         f"{describe_problems(candidate.digits, problems)}."
     )
-    return Notice(code=code, message=message, field=field)
+    rejected = _field(field, candidate, free_standing=False, ambiguous=False, valid=None)
+    return Notice(code=code, message=message, field=field, rejected=rejected)
+
+
+def _others(chosen: NikCandidate, candidates: list[NikCandidate]) -> list[Notice]:
+    """Other valid NIKs printed on the page beside the one taken: kept as evidence (a
+    family member, a guarantor — or the applicant's NIK printed twice, differently)."""
+    seen = {chosen.digits}
+    notices: list[Notice] = []
+    for cand in candidates:
+        if cand.digits in seen or check_nik(cand.digits):
+            continue
+        seen.add(cand.digits)
+        message = (
+            f"Another NIK {mask_nik(cand.digits)} is printed on page {cand.page} "
+            f"beside {mask_nik(chosen.digits)}."
+        )
+        other = _field("nik", cand, free_standing=cand.anchor is None, ambiguous=False)
+        notices.append(Notice(code="nik_other", message=message, field="nik", rejected=other))
+    return notices
 
 
 def extract_nik(lines: list[Line]) -> tuple[Field, list[Notice]]:
@@ -388,7 +416,8 @@ def extract_nik(lines: list[Line]) -> tuple[Field, list[Notice]]:
     if anchored:
         for cand in anchored:
             if not check_nik(cand.digits):
-                return _field("nik", cand, free_standing=False, ambiguous=False), []
+                others = _others(cand, anchored)
+                return _field("nik", cand, free_standing=False, ambiguous=False), others
         first = anchored[0]
         codes = ("nik_invalid", "nik_unknown_region")
         return Field(name="nik"), [_notice("nik", "NIK", first, check_nik(first.digits), codes)]
@@ -405,7 +434,7 @@ def extract_nik(lines: list[Line]) -> tuple[Field, list[Notice]]:
         return Field(name="nik"), []
     ambiguous = len({c.digits for c in free}) > 1
     best = free[0]
-    return _field("nik", best, free_standing=True, ambiguous=ambiguous), []
+    return _field("nik", best, free_standing=True, ambiguous=ambiguous), _others(best, free)
 
 
 def extract_kk_number(lines: list[Line]) -> tuple[Field, list[Notice]]:

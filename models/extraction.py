@@ -89,11 +89,16 @@ class Member(BaseModel):
 
 
 class Notice(BaseModel):
-    """A warning a person can act on: a stable code plus a sentence."""
+    """A warning a person can act on: a stable code plus a sentence.
+
+    `rejected` keeps what was read and not used (a NIK that fails its checks, a second NIK on
+    the page): evidence the decision weighs, never printed (the message masks it).
+    """
 
     code: str
     message: str
     field: str | None = None
+    rejected: Field | None = None
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

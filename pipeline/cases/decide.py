@@ -1,20 +1,23 @@
 """Decide a submission under a policy: ready, needs_correction, needs_review, not_eligible.
 
-Rules (CONTRACT.md default policy, adjustable by `Policy`):
-- the applicant's NIK is the faskes letter's; a letter without one is tied to the KK member or
-  KTP holder with the patient's name (and birth date, when printed);
-- the SKTM and KTP must carry that NIK and the applicant must be on the KK;
-- the NIK must be on the deactivation list, removed no longer ago than the window;
-- never `ready` on a guess: a near-match on the list, a decisive field read with low confidence
-  or a document we could not check goes to a reviewer.
-Precedence: a NIK known to be ineligible → not_eligible (asking for papers would waste the
-applicant's trip); else anything the applicant must fix → needs_correction; else anything a
-person must check → needs_review; else ready.
+`unmet_checks` walks every check of the policy (CONTRACT.md's default, adjustable by `Policy`)
+and returns those without positive evidence; `ready` means the list is empty. Each unmet check
+says whether its problem is *certain* — a file objectively broken, a document type absent while
+every file was identified, a label printed empty or absent from a page read with confidence, a
+different person's NIK read surely — or only something the machine could not find or was not
+sure of. Only certain problems go back to the applicant; the others go to a reviewer with a
+note saying what to look at. What was read and rejected (an invalid NIK, a second NIK, a name
+that disagrees, a file of unknown type) is evidence: it is weighed, never dropped.
+
+Precedence: a NIK surely off the list or out of the window → not_eligible (asking for papers
+would waste the applicant's trip); else a certain problem → needs_correction; else anything
+unmet → needs_review; else ready.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -35,6 +38,7 @@ from models import (
     Status,
     Submission,
 )
+from models.extraction import Field
 from pipeline.cases.deactivation_list import candidates, lookup, near_niks
 from pipeline.cases.policy import Policy
 from pipeline.errors import IngestError
@@ -47,12 +51,10 @@ UNREADABLE_CODES = {error.code for error in IngestError.__subclasses__()} | {
     "unreadable_file", "ocr_failed", "ocr_timeout",
 }  # fmt: skip
 PHOTO_CODES = {"blurry", "too_dark", "glare", "cut_off", "too_small"}
-CORRECTION = {
-    ReasonCode.missing_faskes_letter, ReasonCode.missing_sktm, ReasonCode.missing_identity,
-    ReasonCode.nik_unreadable, ReasonCode.nik_mismatch, ReasonCode.register_number_missing,
-    ReasonCode.diagnosis_missing, ReasonCode.unreadable_file,
-}  # fmt: skip
+REJECTED_NIK_CODES = {"nik_invalid", "nik_unknown_region", "nik_other"}  # extractors/nik.py
+CERTAINLY_MISSING = {"field_blank", "field_absent"}  # extractors/absence.py
 INELIGIBLE = {ReasonCode.not_in_deactivation_list, ReasonCode.reactivation_window_passed}
+CORRECTION = set(ReasonCode) - INELIGIBLE  # what the applicant can fix: a reviewer's send-back
 
 
 @cache
@@ -77,8 +79,315 @@ def reason(code: ReasonCode) -> Reason:
     return Reason(code=code, message=reason_messages()[code.value])
 
 
-def _of_type(documents: list[Extraction], doc_type: DocType) -> list[Extraction]:
-    return [d for d in documents if d.doc_type is doc_type]
+def review_message(code: str, **values: object) -> str:
+    """A note for the reviewer from reasons.yaml's `review` section, filled in."""
+    return " ".join(_messages()["review"][code].split()).format(**values)
+
+
+def _where(doc: Extraction) -> str:
+    """`surat faskes IMG-1.jpg halaman 1`: a document as a reviewer finds it."""
+    label = _messages()["review"]["documents"].get(doc.doc_type.value, "file")
+    return f"{label} {doc.source} halaman {doc.page}"
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """A check of the policy without positive evidence.
+
+    `reason`: what the applicant would be told (None: nothing they could fix, such as a near
+    match on the list). `certain`: the problem is sure, so the applicant may be asked.
+    """
+
+    check: str
+    note: str
+    reason: ReasonCode | None = None
+    certain: bool = False
+
+
+@dataclass
+class Findings:
+    """What the checks found: the unmet ones and what the decision reports beside them."""
+
+    unmet: list[Unmet] = field(default_factory=list)
+    nik: str | None = None
+    urgent: bool = False
+    category: str | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    bad_files: list[tuple[str, str]] = field(default_factory=list)
+
+    def fail(
+        self, check: str, note: str, code: ReasonCode | None = None, certain: bool = False
+    ) -> None:
+        self.unmet.append(Unmet(check, note, code, certain))
+
+    def certain(self, code: ReasonCode) -> bool:
+        return any(u.reason is code and u.certain for u in self.unmet)
+
+
+class _Case:
+    """The documents of one submission, by type, and the policy's thresholds."""
+
+    def __init__(self, submission: Submission, policy: Policy) -> None:
+        self.policy = policy
+        docs = submission.documents
+        self.letters = [d for d in docs if d.doc_type is DocType.faskes_letter]
+        self.sktms = [d for d in docs if d.doc_type is DocType.sktm]
+        self.kks = [d for d in docs if d.doc_type is DocType.kk]
+        self.ktps = [d for d in docs if d.doc_type is DocType.ktp]
+        self.unknown = [d for d in docs if d.doc_type is DocType.unknown]
+        self.broken = [
+            d for d in self.unknown if any(w.code in UNREADABLE_CODES for w in d.warnings)
+        ]
+        self.unrecognised = [d for d in self.unknown if d not in self.broken]
+        self.letter = self.letters[0] if self.letters else None
+
+    def sure(self, f: Field | None) -> bool:
+        """Read, at calibrated confidence: a person need not look."""
+        return (
+            f is not None and f.value is not None and f.confidence >= self.policy.review_confidence
+        )
+
+    def field(self, doc: Extraction, name: str) -> Field | None:
+        return doc.fields.get(name)
+
+    @property
+    def all_identified(self) -> bool:
+        """Every file is a document of a known type, or objectively broken: a required type
+        that is absent is then certainly absent."""
+        return not self.unrecognised and all(
+            d.doc_type_confidence >= self.policy.identified_confidence
+            for d in self.letters + self.sktms + self.kks + self.ktps
+        )
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Two NIKs that differ by one digit or one swap of neighbours."""
+    return b in near_niks(a)
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Two neighbouring digits swapped: a clerk's slip, never OCR's."""
+    diff = [i for i in range(len(a)) if a[i] != b[i]] if len(a) == len(b) else []
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+
+
+def _other_nik(
+    case: _Case, found: Findings, nik: str, other: Field, doc: Extraction, valid: bool = True
+) -> None:
+    """A document shows another NIK than the applicant's. One changed digit may be OCR's
+    misreading, so a reviewer looks; two neighbours swapped, read surely, is a misprint (OCR
+    does not swap digits). Another person's valid NIK read surely is a mismatch; an invalid
+    number far from the applicant's may be OCR's garbling, so a reviewer looks."""
+    value = other.value or ""
+    if _one_slip(nik, value):
+        certain = _swapped(nik, value) and case.sure(other)
+        found.fail(
+            "same_nik",
+            review_message("nik_slip", where=_where(doc)),
+            ReasonCode.nik_mismatch,
+            certain,
+        )
+    else:
+        found.fail(
+            "same_nik",
+            review_message("nik_other_person", where=_where(doc)),
+            ReasonCode.nik_mismatch,
+            valid and case.sure(other),
+        )
+
+
+def _applicant(case: _Case) -> tuple[str | None, Extraction | None, bool]:
+    """The applicant's NIK, the document it was read from, and whether that is positive
+    evidence (read surely; a person tied by name and, where printed, birth date)."""
+    for letter in case.letters:
+        f = case.field(letter, "nik")
+        if f is not None and f.value:
+            return f.value, letter, case.sure(f)
+    if case.letter is None:
+        # No letter: the identity documents are the applicant's own.
+        for doc in case.ktps + case.sktms:
+            f = case.field(doc, "nik")
+            if f is not None and f.value:
+                return f.value, doc, case.sure(f)
+        return None, None, False
+    patient, born = case.letter.value("name"), case.letter.value("birth_date")
+    name_sure = case.sure(case.field(case.letter, "name"))
+
+    def same(name: str | None, birth: str | None) -> bool:
+        return name_similarity(patient, name) >= case.policy.name_match and (
+            not born or not birth or born == birth
+        )
+
+    # The KTP and SKTM print one person each, in large type: safer than a KK table row.
+    for doc in case.ktps + case.sktms:
+        f = case.field(doc, "nik")
+        if f is not None and f.value and same(doc.value("name"), doc.value("birth_date")):
+            return f.value, doc, name_sure and case.sure(f)
+    for kk in case.kks:
+        for member in kk.members:
+            if member.nik and same(member.name, member.birth_date):
+                return member.nik, kk, name_sure and (not born or member.birth_date == born)
+    return None, None, False
+
+
+def _check_papers(case: _Case, found: Findings) -> None:
+    policy, letter = case.policy, case.letter
+    for doc in case.broken:
+        found.bad_files.append((doc.source, doc.warnings[0].code))
+    if case.broken:
+        names = ", ".join(d.source for d in case.broken)
+        found.fail("files", review_message("broken", files=names), ReasonCode.unreadable_file, True)
+    for doc in case.unrecognised:
+        found.fail("files", review_message("unrecognised", where=doc.source))
+
+    identified = case.all_identified
+    if letter is None:
+        found.fail(
+            "letter", review_message("missing_letter"), ReasonCode.missing_faskes_letter, identified
+        )
+    if policy.require_identity and not case.kks and not case.ktps:
+        found.fail(
+            "identity", review_message("missing_identity"), ReasonCode.missing_identity, identified
+        )
+
+    # Urgency: a category read surely, or a diagnosis read surely that names none.
+    category = case.field(letter, "priority_category") if letter else None
+    found.category = category.value if category else None
+    found.urgent = found.category in policy.priority_categories if found.category else False
+    diagnosis_sure = letter is not None and case.sure(case.field(letter, "diagnosis"))
+    if found.urgent:
+        decided = case.sure(category)
+    else:
+        unsure = letter is not None and any(w.code == "urgency_unsure" for w in letter.warnings)
+        decided = diagnosis_sure and not unsure
+    waived = policy.sktm_optional_when_urgent and found.urgent
+    if policy.require_sktm and not case.sktms and not (waived and decided):
+        if waived:
+            found.fail("sktm", review_message("urgency_unsure_sktm"), ReasonCode.missing_sktm)
+        else:
+            found.fail(
+                "sktm",
+                review_message("missing_sktm" if decided else "urgency_unsure_sktm"),
+                ReasonCode.missing_sktm,
+                identified and decided,
+            )
+    elif found.urgent and not decided:
+        found.fail(
+            "priority", review_message("low", field="kategori prioritas", where=_where(letter))
+        )
+
+    if letter is None:
+        return
+    for name, code, label in (
+        ("register_number", ReasonCode.register_number_missing, "nomor register/rekam medis"),
+        ("diagnosis", ReasonCode.diagnosis_missing, "diagnosa"),
+    ):
+        f = case.field(letter, name)
+        if f is None or f.value is None:
+            certain = any(
+                w.code in CERTAINLY_MISSING and w.field == name for w in letter.warnings
+            ) and not any(w.code in PHOTO_CODES for w in letter.warnings)
+            found.fail(
+                name, review_message("not_found", field=label, where=_where(letter)), code, certain
+            )
+        elif not case.sure(f):
+            found.fail(name, review_message("low", field=label, where=_where(letter)))
+
+
+def _check_person(case: _Case, found: Findings) -> None:
+    nik, source, sure = _applicant(case)
+    found.nik = nik
+    if nik is None:
+        if case.letter is not None or case.ktps or case.kks or case.sktms:
+            found.fail("applicant", review_message("no_applicant"), ReasonCode.nik_unreadable)
+        return
+    assert source is not None
+    if not sure:
+        found.fail("applicant", review_message("low", field="NIK", where=_where(source)))
+
+    # The SKTM and the KTP must carry the applicant's NIK, read; a letter printing another
+    # NIK than the one taken is looked at too.
+    for doc in case.sktms + case.ktps + case.letters:
+        f = case.field(doc, "nik")
+        rejected = [
+            w.rejected
+            for w in doc.warnings
+            if w.code in REJECTED_NIK_CODES - {"nik_other"} and w.rejected and w.rejected.value
+        ]
+        second = [
+            w.rejected.value
+            for w in doc.warnings
+            if w.code == "nik_other" and w.rejected and w.rejected.value not in (None, nik)
+        ]
+        if f is not None and f.value and f.value != nik:
+            _other_nik(case, found, nik, f, doc)
+        elif f is not None and f.value == nik:
+            if doc is not source and not case.sure(f):
+                found.fail("same_nik", review_message("low", field="NIK", where=_where(doc)))
+        elif doc.doc_type is not DocType.faskes_letter and not rejected:
+            found.fail("same_nik", review_message("nik_not_found", where=_where(doc)))
+        for other in rejected:
+            _other_nik(case, found, nik, other, doc, valid=False)
+        if second:  # a family member's or a guarantor's, or the applicant's printed twice
+            found.fail("same_nik", review_message("nik_second", where=_where(doc)))
+
+    for kk in case.kks:
+        members = {m.nik for m in kk.members if m.nik}
+        if nik in members:
+            continue
+        near = sorted(m for m in members if _one_slip(nik, m))
+        if not kk.members:
+            found.fail("on_kk", review_message("kk_unread", where=_where(kk)))
+        elif near:
+            found.fail(
+                "on_kk", review_message("nik_slip", where=_where(kk)), ReasonCode.nik_mismatch
+            )
+        elif any(m.nik is None for m in kk.members):
+            found.fail("on_kk", review_message("kk_member_unread", where=_where(kk)))
+        else:
+            found.fail(
+                "on_kk",
+                review_message("not_on_kk", where=_where(kk)),
+                ReasonCode.nik_mismatch,
+                True,
+            )
+
+    if not found.certain(ReasonCode.nik_mismatch):
+        _check_names(case, found, nik)
+
+
+def _names_of(case: _Case, nik: str) -> list[tuple[Extraction, str]]:
+    """The applicant's name as each document prints it: the letter's patient, the SKTM and
+    KTP holder and the KK member carrying the applicant's NIK."""
+    out: list[tuple[Extraction, str]] = []
+    for doc in case.letters + case.sktms + case.ktps:
+        name = doc.value("name")
+        if name and doc.value("nik") in (None, nik):
+            out.append((doc, name))
+    for kk in case.kks:
+        out.extend((kk, m.name) for m in kk.members if m.nik == nik and m.name)
+    return out
+
+
+def _check_names(case: _Case, found: Findings, nik: str) -> None:
+    """Documents carrying one NIK but clearly different names go to a reviewer; what OCR and
+    clerks change (a letter, spacing, titles, BIN/BINTI) is forgiven by `name_similarity`."""
+    names = _names_of(case, nik)
+    if len(names) < 2:
+        return
+    first, first_name = names[0]
+    for doc, name in names[1:]:
+        if name_similarity(first_name, name) < case.policy.name_match:
+            found.fail(
+                "names",
+                review_message(
+                    "name_mismatch",
+                    first=_where(first),
+                    first_name=first_name,
+                    second=_where(doc),
+                    second_name=name,
+                ),
+            )
 
 
 def _months_before(day: date, months: int) -> date:
@@ -93,121 +402,59 @@ def _months_before(day: date, months: int) -> date:
     raise ValueError(day)
 
 
-def review_message(code: str, **values: str) -> str:
-    """A note for the reviewer from reasons.yaml's `review` section, filled in."""
-    return " ".join(_messages()["review"][code].split()).format(**values)
+def _check_list(
+    case: _Case, found: Findings, as_of: date, lookup: Lookup, candidates: Candidates
+) -> None:
+    nik = found.nik
+    if nik is None or found.certain(ReasonCode.nik_mismatch):
+        return
+    # Off the list is certain only for a NIK read surely and agreed by every document.
+    sure = not any(u.check in ("applicant", "same_nik", "on_kk") for u in found.unmet)
+    record = lookup(nik)
+    if record is None:
+        letter = case.letter
+        born = letter.value("birth_date") if letter else None
+        near = candidates(
+            nik,
+            letter.value("name") if letter else None,
+            date.fromisoformat(born) if born else None,
+        )
+        if near:
+            found.candidates = [Candidate(nik=r.nik, name=r.name, why=why) for r, why in near]
+            found.fail("listed", review_message("near_match"))
+        else:
+            found.fail(
+                "listed",
+                review_message("not_listed"),
+                ReasonCode.not_in_deactivation_list,
+                sure,
+            )
+    elif record.deactivated_on and record.deactivated_on < _months_before(
+        as_of, case.policy.window_months
+    ):
+        found.fail("window", review_message("window"), ReasonCode.reactivation_window_passed, sure)
 
 
-def _same_person(a: str | None, b: str | None, threshold: float) -> bool:
-    return name_similarity(a, b) >= threshold
-
-
-def _names_of(case: _Case, nik: str) -> list[tuple[Extraction, str]]:
-    """The applicant's name as each document prints it: the letter's patient, the SKTM and
-    KTP holder and the KK member carrying the applicant's NIK (a document with another NIK is
-    a NIK conflict, handled on its own)."""
-    found: list[tuple[Extraction, str]] = []
-    for doc in case.letters + case.sktms + case.ktps:
-        name = doc.value("name")
-        if name and doc.value("nik") in (None, nik):
-            found.append((doc, name))
-    for kk in case.kks:
-        found.extend((kk, m.name) for m in kk.members if m.nik == nik and m.name)
+def unmet_checks(
+    submission: Submission,
+    policy: Policy,
+    as_of: date,
+    lookup: Lookup,
+    candidates: Candidates,
+) -> Findings:
+    """Every check of the policy that lacks positive evidence (empty: the case is ready)."""
+    case = _Case(submission, policy)
+    found = Findings()
+    _check_papers(case, found)
+    _check_person(case, found)
+    _check_list(case, found, as_of, lookup, candidates)
     return found
 
 
-def _check_names(case: _Case, nik: str) -> None:
-    """Documents carrying one NIK but clearly different names go to a reviewer; what OCR and
-    clerks change (a letter, spacing, titles, BIN/BINTI) is forgiven by `name_similarity`."""
-    names = _names_of(case, nik)
-    if len(names) < 2:
-        return
-    first, first_name = names[0]
-    labels = _messages()["review"]["documents"]
-    for doc, name in names[1:]:
-        if name_similarity(first_name, name) < case.policy.name_match:
-            case.notes.append(
-                review_message(
-                    "name_mismatch",
-                    first=f"{labels[first.doc_type.value]} {first.source}",
-                    first_name=first_name,
-                    second=f"{labels[doc.doc_type.value]} {doc.source}",
-                    second_name=name,
-                )
-            )
-
-
-class _Case:
-    """Working state of one decision."""
-
-    def __init__(self, submission: Submission, policy: Policy) -> None:
-        self.submission = submission
-        self.policy = policy
-        self.reasons: list[ReasonCode] = []
-        self.notes: list[str] = []
-        self.candidates: list[Candidate] = []
-        docs = submission.documents
-        self.letters = _of_type(docs, DocType.faskes_letter)
-        self.sktms = _of_type(docs, DocType.sktm)
-        self.kks = _of_type(docs, DocType.kk)
-        self.ktps = _of_type(docs, DocType.ktp)
-        self.unknown = _of_type(docs, DocType.unknown)
-
-    def add(self, code: ReasonCode) -> None:
-        if code not in self.reasons:
-            self.reasons.append(code)
-
-    def low(self, extraction: Extraction, name: str) -> bool:
-        field = extraction.fields.get(name)
-        return (
-            field is not None
-            and field.value is not None
-            and (field.confidence < self.policy.review_confidence)
-        )
-
-
-def _one_slip(a: str, b: str) -> bool:
-    """Two NIKs that differ by one digit or one swap of neighbours: a misreading, not two
-    people."""
-    return b in near_niks(a)
-
-
-def _conflict(case: _Case, nik: str, other: str, source: str) -> None:
-    """Documents disagree on the NIK: one slip is for a reviewer, more is a mismatch."""
-    if _one_slip(nik, other):
-        case.notes.append(f"NIK on {source} differs by one digit: a misreading?")
-    else:
-        case.add(ReasonCode.nik_mismatch)
-
-
-def _applicant(case: _Case) -> tuple[str | None, Extraction | None]:
-    """The applicant's NIK and the document it was read from."""
-    for letter in case.letters:
-        if letter.value("nik"):
-            return letter.value("nik"), letter
-    if not case.letters:
-        # No letter: the identity documents are the applicant's own.
-        for doc in case.ktps + case.sktms:
-            if doc.value("nik"):
-                return doc.value("nik"), doc
-        return None, None
-    letter = case.letters[0]
-    patient, born = letter.value("name"), letter.value("birth_date")
-    # The KTP and SKTM print one person each, in large type: safer than a KK table row.
-    for doc in case.ktps + case.sktms:
-        same = _same_person(patient, doc.value("name"), case.policy.name_match)
-        born_ok = not born or not doc.value("birth_date") or born == doc.value("birth_date")
-        if doc.value("nik") and same and born_ok:
-            return doc.value("nik"), doc
-    for kk in case.kks:
-        for member in kk.members:
-            if (
-                member.nik
-                and _same_person(patient, member.name, case.policy.name_match)
-                and (not born or not member.birth_date or born == member.birth_date)
-            ):
-                return member.nik, kk
-    return None, None
+def _codes(unmet: list[Unmet]) -> list[ReasonCode]:
+    """The reasons of the unmet checks, once each, in CONTRACT.md's order."""
+    found = {u.reason for u in unmet if u.reason is not None}
+    return [code for code in ReasonCode if code in found]
 
 
 def decide(
@@ -217,107 +464,34 @@ def decide(
     lookup: Lookup,
     candidates: Candidates,
 ) -> Decision:
-    case = _Case(submission, policy)
-    letter = case.letters[0] if case.letters else None
-    category = letter.value("priority_category") if letter else None
-    urgent = category in policy.priority_categories if category else False
-
-    # 1. The papers.
-    if not case.letters:
-        case.add(ReasonCode.missing_faskes_letter)
-    if policy.require_sktm and not case.sktms and not (urgent and policy.sktm_optional_when_urgent):
-        case.add(ReasonCode.missing_sktm)
-    if policy.require_identity and not case.kks and not case.ktps:
-        case.add(ReasonCode.missing_identity)
-    unreadable = [d for d in case.unknown if any(w.code in UNREADABLE_CODES for w in d.warnings)]
-    unrecognised = [d for d in case.unknown if d not in unreadable]
-    missing = any(r in CORRECTION for r in case.reasons)
-    if unreadable or (unrecognised and missing):
-        case.add(ReasonCode.unreadable_file)
-    bad_files = [
-        (d.source, d.warnings[0].code if d.warnings else "unreadable_file")
-        for d in (unreadable + (unrecognised if missing else []))
-    ]
-    if letter is not None:
-        if not letter.value("register_number"):
-            case.add(ReasonCode.register_number_missing)
-        if not letter.value("diagnosis"):
-            case.add(ReasonCode.diagnosis_missing)
-        for name in ("register_number", "diagnosis", "priority_category"):
-            if case.low(letter, name):
-                case.notes.append(f"{name} read with low confidence on {letter.source}")
-
-    # 2. The person.
-    nik, source = _applicant(case)
-    if nik is None:
-        if letter is not None or case.ktps or case.kks or case.sktms:
-            case.add(ReasonCode.nik_unreadable)
+    found = unmet_checks(submission, policy, as_of, lookup, candidates)
+    certain = [u for u in found.unmet if u.certain]
+    ineligible = [c for c in _codes(certain) if c in INELIGIBLE]
+    if ineligible:
+        status, codes = Status.not_eligible, ineligible
+    elif certain:
+        status, codes = Status.needs_correction, _codes(certain)
+    elif found.unmet:
+        # What the machine suspects, for the reviewer to confirm with one click.
+        status, codes = Status.needs_review, _codes(found.unmet)
     else:
-        if source is not None and case.low(source, "nik"):
-            case.notes.append(f"NIK read with low confidence on {source.source}")
-        for doc in case.sktms + case.ktps + case.letters:
-            other = doc.value("nik")
-            if other and other != nik:
-                _conflict(case, nik, other, doc.source)
-        for kk in case.kks:
-            members = {m.nik for m in kk.members if m.nik}
-            if not kk.members:
-                case.notes.append(f"KK member table of {kk.source} could not be read")
-            elif nik not in members:
-                near = [m for m in members if _one_slip(nik, m)]
-                if near:
-                    _conflict(case, nik, near[0], kk.source)
-                elif any(m.nik is None for m in kk.members):
-                    case.notes.append(f"a KK member NIK on {kk.source} could not be read")
-                else:
-                    case.add(ReasonCode.nik_mismatch)
-
-        if ReasonCode.nik_mismatch not in case.reasons:
-            _check_names(case, nik)
-
-    # 3. The list.
-    if nik is not None and ReasonCode.nik_mismatch not in case.reasons:
-        record = lookup(nik)
-        if record is None:
-            born = letter.value("birth_date") if letter else None
-            near = candidates(
-                nik,
-                letter.value("name") if letter else None,
-                date.fromisoformat(born) if born else None,
-            )
-            if near:
-                case.candidates = [Candidate(nik=r.nik, name=r.name, why=why) for r, why in near]
-                case.notes.append("a near match on the deactivation list needs checking")
-            else:
-                case.add(ReasonCode.not_in_deactivation_list)
-        elif record.deactivated_on and record.deactivated_on < _months_before(
-            as_of, policy.window_months
-        ):
-            case.add(ReasonCode.reactivation_window_passed)
-
-    if any(r in INELIGIBLE for r in case.reasons):
-        status = Status.not_eligible
-        case.reasons = [r for r in case.reasons if r in INELIGIBLE]
-    elif any(r in CORRECTION for r in case.reasons):
-        status = Status.needs_correction
-    elif case.notes or case.candidates:
-        status = Status.needs_review
-    else:
-        status = Status.ready
+        status, codes = Status.ready, []
+    notes = [u.note for u in found.unmet if not u.certain]
     photo = sorted(
         {w.code for d in submission.documents for w in d.warnings if w.code in PHOTO_CODES}
     )
     return Decision(
         submission=submission.id,
         status=status,
-        reasons=[reason(code) for code in case.reasons],
-        priority=Priority.urgent if urgent else Priority.regular,
-        nik=nik,
-        priority_category=category,
-        review_notes=case.notes,
-        candidates=case.candidates,
-        photo_problems=photo,
-        unreadable_files=bad_files,
+        reasons=[reason(code) for code in codes],
+        priority=Priority.urgent if found.urgent else Priority.regular,
+        nik=found.nik,
+        priority_category=found.category,
+        review_notes=notes,
+        candidates=found.candidates,
+        # A photo verdict is for the reviewer: the applicant hears only certain problems.
+        photo_problems=photo if status is Status.needs_review else [],
+        unreadable_files=found.bad_files if status is Status.needs_correction else [],
     )
 
 

@@ -25,6 +25,12 @@ class Policy(BaseModel):
     review_confidence: float = Field(
         0.6, description="a decisive field read with less confidence goes to a reviewer"
     )
+    sure_confidence: float = Field(
+        0.9, description="a value read this surely is what is printed, not an OCR slip"
+    )
+    identified_confidence: float = Field(
+        0.5, description="a document type this sure: a type absent from the files is absent"
+    )
     name_match: float = Field(85.0, description="rapidfuzz ratio for the same person's name")
 
 

@@ -24,7 +24,7 @@ from pipeline.reading.batch import SKIPPED_SUFFIXES
 from pipeline.reading.extract import extract_data, failed
 from pipeline.storage import Storage, UnsafeKey
 
-PIPELINE_VERSION = "2026.11.1"
+PIPELINE_VERSION = "2026.12.1"
 log = logging.getLogger(__name__)
 
 

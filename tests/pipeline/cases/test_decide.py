@@ -19,6 +19,7 @@ def doc(doc_type: DocType, confidence: float = 0.95, members=(), warnings=(), **
     return Extraction(
         source=f"{doc_type.value}.jpg",
         doc_type=doc_type,
+        doc_type_confidence=0.9,
         fields={k: Field(name=k, value=v, confidence=confidence) for k, v in values.items()},
         members=list(members),
         warnings=list(warnings),
@@ -176,11 +177,12 @@ def test_photo_problems_are_carried_for_the_reply():
 
 
 def test_nik_one_digit_off_between_documents_is_for_a_reviewer():
+    """One changed digit may be OCR's: a person looks, with the mismatch suspected."""
     slip = "6101014507890008"
     d = run(letter(), sktm(nik=slip), kk())
-    assert (d.status.value, codes(d)) == ("needs_review", [])
+    assert (d.status.value, codes(d)) == ("needs_review", ["nik_mismatch"])
     d = run(letter(), sktm(), kk(nik="7101014507890003"))
-    assert (d.status.value, codes(d)) == ("needs_review", [])
+    assert (d.status.value, codes(d)) == ("needs_review", ["nik_mismatch"])
 
 
 def test_letter_without_nik_prefers_the_ktp_or_sktm_over_a_kk_row():
@@ -212,7 +214,7 @@ def test_same_nik_but_another_name_goes_to_a_reviewer_in_bahasa_indonesia():
 def test_kk_member_name_is_compared_too():
     d = run(letter(), sktm(), kk(name="SITI AISYAH"), ktp())
     assert d.status.value == "needs_review"
-    assert "KK kk.jpg (SITI AISYAH)" in d.review_notes[0]
+    assert "KK kk.jpg halaman 1 (SITI AISYAH)" in d.review_notes[0]
 
 
 @pytest.mark.parametrize(
@@ -221,3 +223,113 @@ def test_kk_member_name_is_compared_too():
 def test_ocr_level_name_differences_stay_ready(printed):
     d = run(letter(name=printed), sktm(), kk(), ktp())
     assert (d.status.value, d.review_notes) == ("ready", [])
+
+
+# --- Issue 13: no evidence dropped, ready only on positive evidence, sure before asking -----
+
+
+def rejected_nik(value: str, confidence: float = 0.95, code: str = "nik_invalid") -> Notice:
+    read = Field(name="nik", value=value, confidence=confidence)
+    return Notice(code=code, message="not used", field="nik", rejected=read)
+
+
+def test_sktm_nik_with_swapped_digits_is_a_mismatch_not_ignored():
+    """The false accept: the SKTM printed …5092… for …5902…, invalid (month 92), dropped."""
+    swapped = NIK[:6] + NIK[7] + NIK[6] + NIK[8:]
+    sktm_doc = doc(DocType.sktm, name="SITI AMINAH", warnings=[rejected_nik(swapped)])
+    d = run(letter(), sktm_doc, kk(), ktp())
+    assert (d.status.value, codes(d)) == ("needs_correction", ["nik_mismatch"])
+
+
+def test_rejected_nik_one_digit_off_read_unsurely_is_for_a_reviewer():
+    slip = NIK[:8] + "9" + NIK[9:]
+    sktm_doc = doc(DocType.sktm, name="SITI AMINAH", warnings=[rejected_nik(slip, 0.4)])
+    d = run(letter(), sktm_doc, kk(), ktp())
+    assert (d.status.value, codes(d)) == ("needs_review", ["nik_mismatch"])
+
+
+def test_second_nik_on_the_letter_blocks_ready():
+    other = letter()
+    other.warnings.append(rejected_nik(OTHER, code="nik_other"))
+    d = run(other, sktm(), kk(), ktp())
+    assert d.status.value == "needs_review"
+
+
+def test_sktm_without_a_readable_nik_is_not_positive_evidence():
+    d = run(letter(), doc(DocType.sktm, name="SITI AMINAH"), kk(), ktp())
+    assert d.status.value == "needs_review"
+    assert any("SKTM sktm.jpg" in n for n in d.review_notes)
+
+
+def test_a_file_of_unknown_type_blocks_ready():
+    unknown = doc(DocType.unknown, warnings=[Notice(code="unknown_document", message="?")])
+    d = run(letter(), sktm(), kk(), ktp(), unknown)
+    assert (d.status.value, codes(d)) == ("needs_review", [])
+
+
+def test_missing_document_is_certain_only_when_every_file_was_identified():
+    unknown = doc(DocType.unknown, warnings=[Notice(code="unknown_document", message="?")])
+    d = run(letter(priority_category=None, diagnosis="Hipertensi"), kk(), unknown)
+    assert (d.status.value, codes(d)) == ("needs_review", ["missing_sktm"])
+    unsure = letter(priority_category=None, diagnosis="Hipertensi")
+    d = run(unsure, kk().model_copy(update={"doc_type_confidence": 0.2}))
+    assert d.status.value == "needs_review"
+
+
+def test_register_not_found_goes_to_review_with_where_to_look():
+    d = run(letter(register_number=None), sktm(), kk())
+    assert (d.status.value, codes(d)) == ("needs_review", ["register_number_missing"])
+    assert any("faskes_letter.jpg halaman 1" in n for n in d.review_notes)
+
+
+def test_register_printed_blank_or_absent_from_a_clear_page_goes_back():
+    for code in ("field_blank", "field_absent"):
+        blank = letter(register_number=None)
+        blank.warnings.append(Notice(code=code, message="-", field="register_number"))
+        d = run(blank, sktm(), kk())
+        assert (d.status.value, codes(d)) == ("needs_correction", ["register_number_missing"])
+    # ... but not when the photo check says the page may have lost it.
+    blank.warnings.append(Notice(code="cut_off", message="cut"))
+    assert run(blank, sktm(), kk()).status.value == "needs_review"
+
+
+def test_urgency_unread_never_holds_a_case_for_its_sktm():
+    for unread in (
+        letter(diagnosis=None, priority_category=None),
+        letter(priority_category=None).model_copy(
+            update={
+                "fields": {
+                    **letter().fields,
+                    "priority_category": Field(name="priority_category"),
+                    "diagnosis": Field(name="diagnosis", value="Susp CKD", confidence=0.3),
+                }
+            }
+        ),
+    ):
+        d = run(unread, kk())
+        assert d.status.value == "needs_review", d
+        assert "missing_sktm" in codes(d)
+
+
+def test_urgent_category_read_unsurely_does_not_waive_the_sktm():
+    unsure = letter()
+    unsure.fields["priority_category"] = Field(
+        name="priority_category", value="gagal_ginjal", confidence=0.3
+    )
+    d = run(unsure, kk())
+    assert (d.status.value, d.priority.value) == ("needs_review", "urgent")
+
+
+def test_not_on_list_is_certain_only_for_a_nik_read_surely():
+    unsure = letter()
+    unsure.fields["nik"] = Field(name="nik", value=NIK, confidence=0.3)
+    d = run(unsure, sktm(), kk(), listed={})
+    assert (d.status.value, codes(d)) == ("needs_review", ["not_in_deactivation_list"])
+
+
+def test_photo_verdicts_reach_the_reviewer_not_the_applicant():
+    blurry = letter(register_number=None, priority_category=None, diagnosis="Hipertensi")
+    blurry.warnings.append(Notice(code="blurry", message="blurry"))
+    d = run(blurry, kk())  # the SKTM is certainly missing; the register may be
+    assert d.status.value == "needs_correction"
+    assert (codes(d), d.photo_problems) == (["missing_sktm"], [])

@@ -27,7 +27,7 @@ from extractors.classify import classify
 from extractors.doc_types import extract_fields
 from extractors.lines import group_lines
 from extractors.nik import mask_nik
-from fixtures.capture import CONDITIONS
+from fixtures.capture import CONDITIONS, save_capture
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
 from pipeline.config import Settings
@@ -36,8 +36,6 @@ from pipeline.reading.extract import ocr_options
 from pipeline.reading.ingest import load_document
 from pipeline.reading.ocr import ocr_file
 from pipeline.reading.read import Cost, read_raster
-
-SUFFIX = {"png": ".png", "jpeg": ".jpg", "jpeg_hq": ".jpg"}
 
 
 def capture_set(clean: Path, condition: str, out: Path) -> list[tuple[Path, dict]]:
@@ -54,11 +52,7 @@ def capture_set(clean: Path, condition: str, out: Path) -> list[tuple[Path, dict
         rng = random.Random(f"{stem}:{condition}")
         page = Image.open(clean / truth["file"])
         image, fmt, details = CONDITIONS[condition](page, rng)
-        path = out / f"{stem}{SUFFIX[fmt]}"
-        if fmt.startswith("jpeg"):
-            image.convert("RGB").save(path, quality=95)
-        else:
-            image.save(path, dpi=image.info.get("dpi", (300, 300)))
+        path = save_capture(image, fmt, out / stem)
         items.append((path, {**truth, "condition": condition, "capture": details}))
     return items
 

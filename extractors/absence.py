@@ -22,11 +22,13 @@ import yaml
 from rapidfuzz.distance import Levenshtein
 
 from extractors.icd10 import find_codes
-from extractors.labels import find_labels
+from extractors.labels import find_labels, label_regex, label_table
 from models import Line, Notice
 
 CONFIDENT_PAGE = 0.85  # median OCR word confidence of a page read well enough
 _BLANK = re.compile(r"^[\s\-–—_.…:;]*$")
+_PUNCTUATION = re.compile(r"[^A-Za-z0-9]+")
+_DASH = re.compile(r"[-–—_…]|\.{3,}")
 _LETTERS = re.compile(r"[a-z]+")
 
 
@@ -63,13 +65,18 @@ def read_with_confidence(lines: list[Line]) -> bool:
 
 
 def blank_label(lines: list[Line], field: str) -> bool:
-    """A label of the field printed with a dash or dots where the value goes, and nowhere
-    with a value. (A label with nothing after it is not blank: its value may be on the next
-    line.)"""
-    hits = find_labels(lines, field)
-    return any(h.value and _BLANK.match(h.value) for h in hits) and not any(
-        h.value and not _BLANK.match(h.value) for h in hits
-    )
+    """A label of the field with only a dash or dots after it on its line (whatever OCR made
+    of the colon: `No. RM : -`, `No. Rekam Medik "-`), and nowhere with a value. A label with
+    nothing after it is not blank: its value may be on the next line."""
+    if any(h.value and not _BLANK.match(h.value) for h in find_labels(lines, field)):
+        return False
+    for line in lines:
+        for label in label_table()[field]:
+            match = label_regex(label).search(line.text)
+            rest = line.text[match.end() :] if match else ""
+            if _PUNCTUATION.fullmatch(rest) and _DASH.search(rest):
+                return True
+    return False
 
 
 def missing_notice(lines: list[Line], field: str, *, other_signs: bool = False) -> Notice | None:

@@ -196,38 +196,53 @@ def _other_nik(
         )
 
 
-def _applicant(case: _Case) -> tuple[str | None, Extraction | None, bool]:
-    """The applicant's NIK, the document it was read from, and whether that is positive
-    evidence (read surely; a person tied by name and, where printed, birth date)."""
+@dataclass(frozen=True)
+class Applicant:
+    """Whose case it is: the NIK, the document it came from, and the positive evidence for it —
+    `tied`: the NIK is the patient's (printed on the letter, or the person whose name and birth
+    date match the letter's read surely); `sure`: its digits were read surely."""
+
+    nik: str
+    source: Extraction
+    tied: bool
+    sure: bool
+
+
+def _applicant(case: _Case) -> Applicant | None:
     for letter in case.letters:
         f = case.field(letter, "nik")
         if f is not None and f.value:
-            return f.value, letter, case.sure(f)
+            return Applicant(f.value, letter, True, case.sure(f))
     if case.letter is None:
         # No letter: the identity documents are the applicant's own.
         for doc in case.ktps + case.sktms:
             f = case.field(doc, "nik")
             if f is not None and f.value:
-                return f.value, doc, case.sure(f)
-        return None, None, False
+                return Applicant(f.value, doc, True, case.sure(f))
+        return None
     patient, born = case.letter.value("name"), case.letter.value("birth_date")
-    name_sure = case.sure(case.field(case.letter, "name"))
 
     def same(name: str | None, birth: str | None) -> bool:
         return name_similarity(patient, name) >= case.policy.name_match and (
             not born or not birth or born == birth
         )
 
+    def tied(nik: str) -> bool:
+        """The patient's name read surely, and a birth date printed with this NIK agrees."""
+        births = [d.value("birth_date") for d in case.ktps + case.sktms if d.value("nik") == nik]
+        births += [m.birth_date for kk in case.kks for m in kk.members if m.nik == nik]
+        return case.sure(case.field(case.letter, "name")) and (not born or born in births)
+
     # The KTP and SKTM print one person each, in large type: safer than a KK table row.
     for doc in case.ktps + case.sktms:
         f = case.field(doc, "nik")
         if f is not None and f.value and same(doc.value("name"), doc.value("birth_date")):
-            return f.value, doc, name_sure and case.sure(f)
+            return Applicant(f.value, doc, tied(f.value), case.sure(f))
     for kk in case.kks:
         for member in kk.members:
             if member.nik and same(member.name, member.birth_date):
-                return member.nik, kk, name_sure and (not born or member.birth_date == born)
-    return None, None, False
+                return Applicant(member.nik, kk, tied(member.nik), False)  # a row has no confidence
+    return None
 
 
 def _check_papers(case: _Case, found: Findings) -> None:
@@ -295,14 +310,22 @@ def _check_papers(case: _Case, found: Findings) -> None:
 
 
 def _check_person(case: _Case, found: Findings) -> None:
-    nik, source, sure = _applicant(case)
-    found.nik = nik
-    if nik is None:
+    applicant = _applicant(case)
+    if applicant is None:
         if case.letter is not None or case.ktps or case.kks or case.sktms:
             found.fail("applicant", review_message("no_applicant"), ReasonCode.nik_unreadable)
         return
-    assert source is not None
-    if not sure:
+    nik, source = applicant.nik, applicant.source
+    found.nik = nik
+    if not applicant.tied:
+        found.fail("applicant", review_message("tie", where=_where(source)))
+    # A sure reading on another document confirms the same 16 digits read unsurely: OCR does
+    # not slip into exactly the applicant's NIK. (A KK row has no confidence of its own.)
+    confirmed = any(
+        d is not source and d.value("nik") == nik and case.sure(case.field(d, "nik"))
+        for d in case.sktms + case.ktps + case.letters
+    )
+    if not applicant.sure and not confirmed:
         found.fail("applicant", review_message("low", field="NIK", where=_where(source)))
 
     # The SKTM and the KTP must carry the applicant's NIK, read; a letter printing another
@@ -319,12 +342,10 @@ def _check_person(case: _Case, found: Findings) -> None:
             for w in doc.warnings
             if w.code == "nik_other" and w.rejected and w.rejected.value not in (None, nik)
         ]
-        if f is not None and f.value and f.value != nik:
+        value = f.value if f is not None else None
+        if value and value != nik:
             _other_nik(case, found, nik, f, doc)
-        elif f is not None and f.value == nik:
-            if doc is not source and not case.sure(f):
-                found.fail("same_nik", review_message("low", field="NIK", where=_where(doc)))
-        elif doc.doc_type is not DocType.faskes_letter and not rejected:
+        elif not value and doc.doc_type is not DocType.faskes_letter and not rejected:
             found.fail("same_nik", review_message("nik_not_found", where=_where(doc)))
         for other in rejected:
             _other_nik(case, found, nik, other, doc, valid=False)

@@ -62,3 +62,8 @@ def test_diagnosis_label_with_value_on_the_next_line_is_not_blank():
 def test_diagnosis_printed_as_dots_is_blank():
     text = KOP + "No. RM : 00-12-34\nDiagnosa : ..........\n" + END
     assert codes(text) == {"diagnosis": "field_blank"}
+
+
+def test_blank_register_whose_colon_ocr_misread_is_still_blank():
+    text = KOP + 'No. Rekam Medik "-\nDx : Demam tifoid\n' + END
+    assert codes(text) == {"register_number": "field_blank"}

@@ -323,7 +323,7 @@ def test_urgent_category_read_unsurely_does_not_waive_the_sktm():
 def test_not_on_list_is_certain_only_for_a_nik_read_surely():
     unsure = letter()
     unsure.fields["nik"] = Field(name="nik", value=NIK, confidence=0.3)
-    d = run(unsure, sktm(), kk(), listed={})
+    d = run(unsure, kk(), listed={})  # nothing confirms the letter's reading
     assert (d.status.value, codes(d)) == ("needs_review", ["not_in_deactivation_list"])
 
 
@@ -333,3 +333,12 @@ def test_photo_verdicts_reach_the_reviewer_not_the_applicant():
     d = run(blurry, kk())  # the SKTM is certainly missing; the register may be
     assert d.status.value == "needs_correction"
     assert (codes(d), d.photo_problems) == (["missing_sktm"], [])
+
+
+def test_an_unsure_nik_confirmed_digit_for_digit_by_a_sure_reading_is_evidence():
+    unsure = ktp()
+    unsure.fields["nik"] = Field(name="nik", value=NIK, confidence=0.4)
+    assert run(letter(), sktm(), kk(), unsure).status.value == "ready"
+    lone = letter()
+    lone.fields["nik"] = Field(name="nik", value=NIK, confidence=0.4)
+    assert run(lone, kk()).status.value == "needs_review"

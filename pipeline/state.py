@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -13,7 +14,13 @@ from pipeline.config import Settings
 
 @cache
 def engine_for(url: str) -> Engine:
-    engine = create_engine(url, future=True)
+    """The engine of `url`. Errors never list bound parameters (a NIK, a diagnosis) in logs;
+    a new SQLite file is created readable by this user only (0600), its journals follow."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.parent.is_dir() and not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    engine = create_engine(url, future=True, hide_parameters=True)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")

@@ -26,7 +26,7 @@ from extractors.labels import find_labels, label_regex, label_table
 from models import Line, Notice
 
 CONFIDENT_PAGE = 0.85  # median OCR word confidence of a page read well enough
-_BLANK = re.compile(r"^[\s\-–—_.…:;]*$")
+_VALUE = re.compile(r"[A-Za-z0-9]")
 _PUNCTUATION = re.compile(r"[^A-Za-z0-9]+")
 _DASH = re.compile(r"[-–—_…]|\.{3,}")
 _LETTERS = re.compile(r"[a-z]+")
@@ -68,7 +68,7 @@ def blank_label(lines: list[Line], field: str) -> bool:
     """A label of the field with only a dash or dots after it on its line (whatever OCR made
     of the colon: `No. RM : -`, `No. Rekam Medik "-`), and nowhere with a value. A label with
     nothing after it is not blank: its value may be on the next line."""
-    if any(h.value and not _BLANK.match(h.value) for h in find_labels(lines, field)):
+    if any(_VALUE.search(h.value) for h in find_labels(lines, field)):
         return False
     for line in lines:
         for label in label_table()[field]:

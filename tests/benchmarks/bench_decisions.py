@@ -1,6 +1,7 @@
 """Decisions a citizen and a Dinas Sosial can trust, on both fixture families (issue 13).
 
     python tests/benchmarks/bench_decisions.py --seed 4242 --count 200 [--family own heldout]
+    ... --code /tmp/before --tag before   # the same sets, decided by another checkout
 
 For each family: generate `--count` submissions covering every scenario (the project's own
 generator with `--captures`, and `fixtures.heldout`, built apart and never tuned on), run
@@ -31,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from models.tables import document  # noqa: E402
-from pipeline.cases.submissions import PIPELINE_VERSION  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FIELDS = {
@@ -42,8 +42,10 @@ FIELDS = {
 }
 
 
-def _env() -> dict[str, str]:
+def _env(code: Path | None) -> dict[str, str]:
     env = dict(os.environ)
+    if code is not None:  # another checkout's packages first (a before/after comparison)
+        env["PYTHONPATH"] = str(code)
     env.update(
         OMP_THREAD_LIMIT="1",
         PREFECT_HOME=str(ROOT / ".prefect"),
@@ -63,8 +65,7 @@ def generate(family: str, seed: int, count: int, out: Path) -> None:
     subprocess.run(command, check=True, cwd=ROOT)
 
 
-def process(folder: Path) -> float:
-    out = folder / "out"
+def process(folder: Path, out: Path, code: Path | None) -> float:
     if (out / "decisions.jsonl").exists():
         return float((out / "seconds.txt").read_text())
     as_of = (folder / "as_of.txt").read_text().strip()
@@ -72,7 +73,7 @@ def process(folder: Path) -> float:
     subprocess.run(
         [str(BIN / "reaktivasi"), "process", str(folder / "inbox"), "--deactivation",
          str(folder / "deactivation.csv"), "--as-of", as_of, "--out", str(out)],
-        check=True, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL,
+        check=True, cwd=code or ROOT, env=_env(code), stdout=subprocess.DEVNULL,
     )  # fmt: skip
     seconds = time.perf_counter() - started
     (out / "seconds.txt").write_text(f"{seconds:.1f}\n")
@@ -97,8 +98,8 @@ def _truth_of(entry: dict) -> tuple[dict, list[dict]]:
     return fields, truth.get("members") or fields.get("members") or []
 
 
-def decisions(folder: Path) -> dict[str, object]:
-    truth, decided = _jsonl(folder / "truth.jsonl"), _jsonl(folder / "out" / "decisions.jsonl")
+def decisions(folder: Path, out: Path) -> dict[str, object]:
+    truth, decided = _jsonl(folder / "truth.jsonl"), _jsonl(out / "decisions.jsonl")
     manifest = {s["submission"]: s for s in json.loads((folder / "manifest.json").read_text())[
         "submissions"
     ]}  # fmt: skip
@@ -141,18 +142,12 @@ def decisions(folder: Path) -> dict[str, object]:
     }
 
 
-def documents(folder: Path) -> list[dict]:
+def documents(folder: Path, out: Path) -> list[dict]:
     """One row per inbox file with a document: truth against the stored extraction."""
     manifest = json.loads((folder / "manifest.json").read_text())["submissions"]
-    engine = create_engine(f"sqlite:///{folder / 'out' / 'state.sqlite'}")
+    engine = create_engine(f"sqlite:///{out / 'state.sqlite'}")
     with engine.connect() as connection:
-        stored = dict(
-            connection.execute(
-                select(document.c.sha256, document.c.extractions).where(
-                    document.c.pipeline_version == PIPELINE_VERSION
-                )
-            ).all()
-        )
+        stored = dict(connection.execute(select(document.c.sha256, document.c.extractions)).all())
     rows = []
     for sub in manifest:
         for entry in sub["files"]:
@@ -186,10 +181,11 @@ def _pct(part: int, whole: int) -> str:
     return f"{part}/{whole} ({part / whole:.1%})" if whole else "0/0"
 
 
-def report(family: str, folder: Path, seconds: float) -> dict:
-    d = decisions(folder)
-    pages = len(documents(folder))
-    print(f"\n=== family {family}: {d['n']} submissions ({folder}) ===")
+def report(family: str, folder: Path, out: Path, seconds: float) -> dict:
+    d = decisions(folder, out)
+    docs = documents(folder, out)
+    pages = len(docs)
+    print(f"\n=== family {family}: {d['n']} submissions ({out}) ===")
     print(f"process: {seconds:.0f} s, {pages} documents, {60 * pages / seconds:.1f} per minute")
     print(f"false accepts (ready, must not be)      {len(d['false_accepts'])}")
     for k in d["false_accepts"]:
@@ -212,7 +208,7 @@ def report(family: str, folder: Path, seconds: float) -> dict:
             if c[s]
         )  # fmt: skip
         print(f"{scenario:32} {c['n']:3} {c['right']:5}  truth {'/'.join(truth)} → {spread}")
-    _documents_table(documents(folder))
+    _documents_table(docs)
     return d
 
 
@@ -249,12 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--family", nargs="*", default=["own", "heldout"])
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out" / "decisions")
+    parser.add_argument("--code", type=Path, help="decide with this checkout instead")
+    parser.add_argument("--tag", default="out", help="output folder name inside each set")
     args = parser.parse_args(argv)
     summary = []
     for family in args.family:
         folder = args.out / f"{family}-{args.seed}-{args.count}"
         generate(family, args.seed, args.count, folder)
-        d = report(family, folder, process(folder))
+        out = folder / args.tag
+        d = report(family, folder, out, process(folder, out, args.code))
         summary.append((family, d))
     print(f"\n{'family':10} {'false acc':>9} {'sent back':>14} {'straight':>14} {'status':>7}")
     for family, d in summary:

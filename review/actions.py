@@ -24,6 +24,9 @@ from review.auth import User
 from review.cases import load_corrections
 from review.tables import audit, corrections
 
+MAX_VALUE_LENGTH = 200  # the longest field (a diagnosis, a facility name) is far shorter
+MAX_REASON_LENGTH = 1000
+
 
 class CaseNotFound(LookupError):
     pass
@@ -61,6 +64,10 @@ def set_field(
     if old is _MISSING:
         raise BadCorrection(f"the document has no field {field!r}")
     value = (value or "").strip() or None
+    if value is not None and len(value) > MAX_VALUE_LENGTH:
+        raise BadCorrection(f"a value is at most {MAX_VALUE_LENGTH} characters")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise BadCorrection(f"a reason is at most {MAX_REASON_LENGTH} characters")
     if field.endswith("nik") and value is not None:
         value = "".join(value.split())
     if accept:
@@ -108,7 +115,9 @@ def _current_value(doc, field: str):
         if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) >= len(doc.members):
             return _MISSING
         member = doc.members[int(parts[1])]
-        return getattr(member, parts[2], _MISSING)
+        if parts[2] not in type(member).model_fields:  # never `__class__` or a method
+            return _MISSING
+        return getattr(member, parts[2])
     if field not in doc.fields:
         return _MISSING
     return doc.fields[field].value

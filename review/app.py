@@ -9,6 +9,7 @@ styles from /static only) and are not cached, since they hold personal data.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import threading
 import time
@@ -47,6 +48,20 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "reaktivasi_sesi"
 LOGIN_CSRF_COOKIE = "reaktivasi_csrf_masuk"
 PACKAGE = resources.files("review")
+
+
+SERVER_ERROR = (
+    "<!doctype html><html lang=id><title>Kesalahan server</title>"
+    "<p>Terjadi kesalahan di server. Perubahan Anda mungkin belum tersimpan; coba lagi atau "
+    "hubungi admin.</p></html>"
+)
+ADMIN_ERRORS = {
+    "nama": "Nama pengguna 1-64 huruf, angka, '.', '_' atau '-'.",
+    "sandi": f"Kata sandi paling sedikit {auth.MIN_PASSWORD_LENGTH} karakter.",
+    "ada": "Nama pengguna itu sudah ada.",
+    "peran": "Peran tidak dikenal.",
+    "diri": "Anda tidak dapat menonaktifkan diri sendiri.",
+}
 
 
 class LoginRequired(Exception):
@@ -136,7 +151,11 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     @app.middleware("http")
     async def headers(request: Request, call_next):
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:  # logged (masked) here; the 500 page gets the headers below
+            log.exception("%s %s failed", request.method, request.url.path)
+            response = HTMLResponse(SERVER_ERROR, status_code=500)
         elapsed = (time.perf_counter() - started) * 1000
         response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
         response.headers["Content-Security-Policy"] = (
@@ -199,11 +218,9 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         )
 
     @app.get("/masuk", response_class=HTMLResponse)
-    def login_form(request: Request, next: str = "/antrian", error: str = ""):
+    def login_form(request: Request, next: str = "/antrian"):
         token = secrets.token_urlsafe(32)
-        response = page(
-            request, "login.html", None, login_csrf=token, next=safe_next(next), error=error
-        )
+        response = page(request, "login.html", None, login_csrf=token, next=safe_next(next))
         response.set_cookie(
             LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure(request)
         )
@@ -217,25 +234,28 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
             raise HTTPException(403, "Token formulir (CSRF) tidak ada atau tidak cocok.")
         address = request.client.host if request.client else "-"
         window = timedelta(minutes=settings.login_window_minutes)
-        if auth.too_many_failures(
+        attempt = await run_in_threadpool(
+            auth.reserve_attempt,
             engine,
             name,
             address,
             window,
             settings.login_max_failures_per_user,
             settings.login_max_failures_per_address,
-        ):
+        )
+        if attempt.locked_until is not None:
             log.warning("login refused: too many failures (user %r, %s)", name, address)
+            minutes = max(1, math.ceil((attempt.locked_until - auth._now()).total_seconds() / 60))
             message = (
-                "Terlalu banyak percobaan gagal. Coba lagi dalam "
-                f"{settings.login_window_minutes} menit."
+                f"Terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit, "
+                "atau minta admin membuka kunci akun Anda."
             )
             return login_refused(request, form, message, 429)
         # argon2 takes tens of milliseconds on purpose: off the event loop.
         user = await run_in_threadpool(auth.authenticate, engine, name, password)
-        auth.record_attempt(engine, name, address, user is not None)
         if user is None:
             return login_refused(request, form, "Nama pengguna atau kata sandi salah.", 401)
+        await run_in_threadpool(auth.attempt_succeeded, engine, attempt)
         token, _ = auth.start_session(engine, user, timedelta(hours=settings.session_hours))
         response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
         response.set_cookie(
@@ -394,14 +414,16 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
     # --- admin -------------------------------------------------------------------------------
 
     @app.get("/admin", response_class=HTMLResponse)
-    def admin_page(request: Request, current: Admin, error: str = ""):
+    def admin_page(request: Request, current: Admin, galat: str = ""):
+        window = timedelta(minutes=settings.login_window_minutes)
         return page(
             request,
             "admin.html",
             current,
             users=auth.list_users(engine),
+            locked=auth.locked_users(engine, window, settings.login_max_failures_per_user),
             roles=list(auth.Role),
-            error=error,
+            error=ADMIN_ERRORS.get(galat, ""),  # a fixed sentence, never the address bar's text
         )
 
     @app.post("/admin/pengguna")
@@ -409,20 +431,27 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         form = await form_of(request, current)
         try:
             role = auth.Role(form.get("role", ""))
+        except ValueError:
+            return RedirectResponse("/admin?galat=peran", status_code=303)
+        try:
             auth.add_user(engine, form.get("name", ""), form.get("password", ""), role)
-        except (auth.UserError, ValueError) as exc:
-            return RedirectResponse(f"/admin?error={quote(str(exc))}", status_code=303)
+        except auth.UserError as exc:
+            return RedirectResponse(f"/admin?galat={exc.code}", status_code=303)
         return RedirectResponse("/admin", status_code=303)
 
     @app.post("/admin/pengguna/{name}/status")
     async def user_status(request: Request, name: str, current: Admin):
         form = await form_of(request, current)
         if name == current.user.name:
-            return RedirectResponse(
-                f"/admin?error={quote('Anda tidak dapat menonaktifkan diri sendiri.')}",
-                status_code=303,
-            )
+            return RedirectResponse("/admin?galat=diri", status_code=303)
         auth.set_active(engine, name, form.get("active") == "1")
+        return RedirectResponse("/admin", status_code=303)
+
+    @app.post("/admin/pengguna/{name}/buka")
+    async def user_unlock(request: Request, name: str, current: Admin):
+        await form_of(request, current)
+        auth.unlock(engine, name)
+        log.info("login lock of %r lifted by %s", name, current.user.name)
         return RedirectResponse("/admin", status_code=303)
 
     @app.get("/admin/ekspor/worklist.{kind}")

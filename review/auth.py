@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 
 from review.tables import login_attempts, sessions, users
 
@@ -51,7 +51,12 @@ class Session:
 
 
 class UserError(ValueError):
-    """A user could not be added or changed; the message says why."""
+    """A user could not be added or changed; the message says why, `code` names it for the
+    page (which shows its own fixed sentence, never text from the address bar)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _now() -> datetime:
@@ -65,13 +70,13 @@ def _digest(token: str) -> str:
 def add_user(engine: Engine, name: str, password: str, role: Role) -> User:
     name = name.strip()
     if not name or len(name) > 64 or not all(c.isalnum() or c in "._-" for c in name):
-        raise UserError("a user name is 1-64 letters, digits, '.', '_' or '-'")
+        raise UserError("a user name is 1-64 letters, digits, '.', '_' or '-'", "nama")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", "sandi")
     with engine.begin() as connection:
         exists = connection.execute(select(users.c.name).where(users.c.name == name)).first()
         if exists:
-            raise UserError(f"user {name!r} already exists")
+            raise UserError(f"user {name!r} already exists", "ada")
         connection.execute(
             insert(users).values(
                 name=name,
@@ -125,35 +130,88 @@ def authenticate(engine: Engine, name: str, password: str) -> User | None:
     return User(name=row.name, role=Role(row.role))
 
 
-def too_many_failures(
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt, counted as failed from the moment it is reserved."""
+
+    id: int | None
+    locked_until: datetime | None  # set when the attempt was refused: try again after this
+
+
+def reserve_attempt(
     engine: Engine, name: str, address: str, window: timedelta, per_user: int, per_address: int
-) -> bool:
-    """True when this user name or this address failed too often in the window."""
-    since = _now() - window
-    with engine.connect() as connection:
+) -> Attempt:
+    """Count this attempt as a failure and check the limits in one transaction, before the
+    password is verified: 30 parallel attempts cannot all pass a count taken before any of
+    them is recorded. A successful login clears its mark with `attempt_succeeded`."""
+    now = _now()
+    since = now - window
+    name = name[:64]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":  # SQLite already serialises writers
+            connection.execute(text("SELECT pg_advisory_xact_lock(8140001)"))
+        attempt_id = connection.execute(
+            insert(login_attempts).values(user=name, address=address, ok=False, at=now)
+        ).inserted_primary_key[0]
 
-        def failures(column, value) -> int:
-            return connection.execute(
-                select(func.count())
-                .select_from(login_attempts)
-                .where(
-                    column == value,
-                    login_attempts.c.at >= since,
-                    login_attempts.c.ok.is_(False),
-                )
-            ).scalar_one()
+        def failures(column, value) -> list[datetime]:
+            return list(
+                connection.execute(
+                    select(login_attempts.c.at)
+                    .where(
+                        column == value,
+                        login_attempts.c.at >= since,
+                        login_attempts.c.ok.is_(False),
+                        login_attempts.c.id != attempt_id,
+                    )
+                    .order_by(login_attempts.c.at.desc())
+                ).scalars()
+            )
 
-        return (
-            failures(login_attempts.c.user, name) >= per_user
-            or failures(login_attempts.c.address, address) >= per_address
+        by_user = failures(login_attempts.c.user, name)
+        by_address = failures(login_attempts.c.address, address)
+        over = [
+            times[limit - 1] + window
+            for times, limit in ((by_user, per_user), (by_address, per_address))
+            if len(times) >= limit
+        ]
+        if not over:
+            return Attempt(id=attempt_id, locked_until=None)
+        # A refused attempt is no guess at the password: it does not extend the lock.
+        connection.execute(
+            update(login_attempts).where(login_attempts.c.id == attempt_id).values(ok=None)
         )
+        return Attempt(id=None, locked_until=max(over))
 
 
-def record_attempt(engine: Engine, name: str, address: str, ok: bool) -> None:
+def attempt_succeeded(engine: Engine, attempt: Attempt) -> None:
     with engine.begin() as connection:
         connection.execute(
-            insert(login_attempts).values(user=name[:64], address=address, ok=ok, at=_now())
+            update(login_attempts).where(login_attempts.c.id == attempt.id).values(ok=True)
         )
+
+
+def unlock(engine: Engine, name: str) -> None:
+    """An admin lets a locked-out user try again now: their failed attempts are forgotten."""
+    with engine.begin() as connection:
+        connection.execute(
+            delete(login_attempts).where(
+                login_attempts.c.user == name, login_attempts.c.ok.is_not(True)
+            )
+        )
+
+
+def locked_users(engine: Engine, window: timedelta, per_user: int) -> set[str]:
+    """Users who cannot log in now because of failed attempts (the admin page offers unlock)."""
+    since = _now() - window
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(login_attempts.c.user)
+            .where(login_attempts.c.at >= since, login_attempts.c.ok.is_(False))
+            .group_by(login_attempts.c.user)
+            .having(func.count() >= per_user)
+        ).scalars()
+        return set(rows)
 
 
 def start_session(engine: Engine, user: User, lifetime: timedelta) -> tuple[str, str]:
@@ -201,5 +259,8 @@ def end_session(engine: Engine, token: str | None) -> None:
 
 
 def same_token(expected: str | None, given: str | None) -> bool:
-    """Constant-time comparison of CSRF tokens; a missing one never matches."""
-    return bool(expected) and bool(given) and hmac.compare_digest(expected, given)
+    """Constant-time comparison of CSRF tokens; a missing one never matches. Compared as
+    UTF-8 bytes: `compare_digest` refuses a non-ASCII str (a 500 on every forged POST)."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))

@@ -63,16 +63,17 @@ def serve(
 
     from review.app import create_app
 
-    app = create_app(_settings(out, as_of, policy))
+    settings = _settings(out, as_of, policy)
+    app = create_app(settings)
     err.print(f"review workspace on http://{host}:{port}/ (state of {out})")
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=proxy,
-        forwarded_allow_ips="*" if proxy else None,
-        log_level="info",
-    )
+    uvicorn.run(app, host=host, port=port, log_level="info", **proxy_options(settings, proxy))
+
+
+def proxy_options(settings, proxy: bool) -> dict:
+    """uvicorn's proxy options: only the configured proxy may set the client's address."""
+    if not proxy:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
 
 
 @users_app.command("add")

@@ -25,6 +25,11 @@ class ReviewSettings(BaseSettings):
     secure_cookies: bool = Field(
         False, description="Secure cookies always (behind TLS); https requests get them anyway"
     )
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="with --proxy: addresses whose X-Forwarded-For/-Proto are believed "
+        "(comma-separated IPs or networks); any other client keeps its own address",
+    )
     session_hours: float = Field(10.0, description="a session lasts one working day")
     login_window_minutes: int = 15
     login_max_failures_per_user: int = 5

@@ -80,6 +80,7 @@ def routes(c: Crafted) -> list[tuple[str, str, dict, str]]:
         ("POST", "/admin/pengguna", {"name": "budi", "password": "sandi-budi-123",
                                      "role": "reviewer"}, "admin"),
         ("POST", "/admin/pengguna/rina/status", {"active": "1"}, "admin"),
+        ("POST", "/admin/pengguna/rina/buka", {}, "admin"),
     ]  # fmt: skip
 
 
@@ -132,6 +133,7 @@ def test_every_route_is_in_the_matrix(app, crafted: Crafted):
         "/kasus/{submission}/setujui": f"/kasus/{c.submission}/setujui",
         "/kasus/{submission}/kembalikan": f"/kasus/{c.submission}/kembalikan",
         "/admin/pengguna/{name}/status": "/admin/pengguna/rina/status",
+        "/admin/pengguna/{name}/buka": "/admin/pengguna/rina/buka",
         "/admin/ekspor/worklist.{kind}": "/admin/ekspor/worklist.csv",
     }
     tested = {(p.split("?")[0], m) for m, p, _, _ in routes(crafted)}
@@ -285,3 +287,170 @@ def test_login_redirect_stays_on_this_site(app):
         follow_redirects=False,
     )
     assert response.headers["location"] == "/antrian"
+
+
+# --- issue 14: faults found by trying the app as an attacker would ---------------------------
+
+
+def test_parallel_wrong_passwords_cannot_pass_the_limit_together(app):
+    """30 attempts at once: the count is taken and the attempt recorded in one step, before
+    argon2 runs, so at most the limit (5) are even tried."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_):
+        return login(TestClient(app), "rina", "salah-sandi-xx").status_code
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        codes = list(pool.map(attempt, range(30)))
+    assert codes.count(401) <= 5 and codes.count(429) >= 25, codes
+
+
+def test_a_locked_user_is_told_when_and_an_admin_can_unlock(app):
+    for _ in range(5):
+        login(TestClient(app), "rina", "salah-sandi-xx")
+    refused = login(TestClient(app), "rina")
+    assert refused.status_code == 429
+    assert re.search(r"Coba lagi dalam 1[45] menit", refused.text), refused.text
+    admin, csrf = signed_in(app, "adi")
+    page = admin.get("/admin").text
+    assert "terkunci" in page and "/admin/pengguna/rina/buka" in page
+    admin.post("/admin/pengguna/rina/buka", data={"csrf_token": csrf})
+    assert "terkunci" not in admin.get("/admin").text
+    assert login(TestClient(app), "rina").status_code == 303
+
+
+def test_only_the_configured_proxy_may_set_the_client_address(app):
+    from sqlalchemy import select
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from review.cli import proxy_options
+    from review.tables import login_attempts
+
+    assert proxy_options(ReviewSettings(), proxy=False) == {"proxy_headers": False}
+    options = proxy_options(ReviewSettings(), proxy=True)
+    assert options["forwarded_allow_ips"] == "127.0.0.1"
+    # The test client's own address is "testclient": not the proxy, so its header is ignored.
+    client = TestClient(ProxyHeadersMiddleware(app, trusted_hosts=options["forwarded_allow_ips"]))
+    client.headers["X-Forwarded-For"] = "10.9.9.9"
+    login(client, "rina", "salah-sandi-xx")
+    with app.state.ctx.engine.connect() as connection:
+        addresses = set(connection.execute(select(login_attempts.c.address)).scalars())
+    assert addresses == {"testclient"}
+
+
+def test_a_non_ascii_csrf_token_is_refused_not_a_500(app, crafted: Crafted):
+    client, _ = signed_in(app, "rina")
+    response = client.post(f"/kasus/{crafted.submission}/setujui", data={"csrf_token": "ä" * 43})
+    assert response.status_code == 403
+    form = client.get("/masuk")
+    response = client.post(
+        "/masuk", data={"name": "rina", "password": "x", "csrf_token": "ü"}, follow_redirects=False
+    )
+    assert form.status_code == 200 and response.status_code == 403
+
+
+def _drop_corrections(app) -> None:
+    from sqlalchemy import text
+
+    with app.state.ctx.engine.begin() as connection:
+        connection.execute(text("DROP TABLE review_correction"))
+
+
+def test_a_500_keeps_the_security_headers(app, crafted: Crafted):
+    client, csrf = signed_in(app, "rina")
+    _drop_corrections(app)
+    client = TestClient(app, raise_server_exceptions=False, cookies=client.cookies)
+    form = {"csrf_token": csrf, "sha256": crafted.letter_sha, "page": "1", "field": "nik",
+            "value": crafted.nik}  # fmt: skip
+    response = client.post(f"/kasus/{crafted.submission}/isian", data=form)
+    assert response.status_code == 500
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"):
+        assert header in response.headers, header
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("members.0.__class__", "x"), ("members.0.model_dump", "x"), ("nik", "1" * 1_000_000)],
+    ids=["dunder", "method", "1 MB"],
+)
+def test_a_crafted_field_or_a_huge_value_is_a_400(app, crafted: Crafted, field, value):
+    client, csrf = signed_in(app, "rina")
+    form = {"csrf_token": csrf, "sha256": crafted.letter_sha, "page": "1", "field": field,
+            "value": value}  # fmt: skip
+    kk = {**form, "sha256": "c" * 64}  # the KK has the member table
+    for data in (form, kk):
+        assert client.post(f"/kasus/{crafted.submission}/isian", data=data).status_code == 400
+
+
+def test_error_text_from_the_address_bar_is_never_shown(app):
+    phishing = "Sesi habis. Kirim kata sandi Anda ke wa.me/6281234567890"
+    assert phishing not in TestClient(app).get("/masuk", params={"error": phishing}).text
+    admin, _ = signed_in(app, "adi")
+    assert phishing not in admin.get("/admin", params={"error": phishing}).text
+    assert phishing not in admin.get("/admin", params={"galat": phishing}).text
+    assert "sudah ada" in admin.get("/admin", params={"galat": "ada"}).text
+
+
+def test_the_server_log_of_a_500_holds_no_nik_and_no_diagnosis(crafted: Crafted, tmp_path: Path):
+    """The real `reaktivasi review serve`: a correction whose write fails (its table is gone)
+    is a 500; the database error would list the NIK and the diagnosis it tried to store."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from sqlalchemy import text
+
+    from pipeline.state import engine_for
+
+    repo = Path(__file__).resolve().parents[2]
+    engine = engine_for(crafted.state_url)
+    import review.tables  # noqa: F401
+    from models.tables import metadata
+
+    metadata.create_all(engine)
+    auth.add_user(engine, "rina", PASSWORDS["rina"], auth.Role.reviewer)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "review", "serve", "--out", str(crafted.out),
+             "--port", str(port)],
+            cwd=repo, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    if httpx.get(f"{url}/masuk", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            client = httpx.Client(base_url=url)
+            form = client.get("/masuk").text
+            signin = {"name": "rina", "password": PASSWORDS["rina"], "csrf_token": csrf_of(form)}
+            client.post("/masuk", data=signin)
+            csrf = csrf_of(client.get("/antrian").text)
+            with engine.begin() as connection:
+                connection.execute(text("DROP TABLE review_correction"))
+            diagnosis = "Gagal ginjal kronik stadium 5 dengan hemodialisis"
+            for field, value in (("nik", crafted.nik), ("diagnosis", diagnosis)):
+                response = client.post(
+                    f"/kasus/{crafted.submission}/isian",
+                    data={"csrf_token": csrf, "sha256": crafted.letter_sha, "page": "1",
+                          "field": field, "value": value},
+                )  # fmt: skip
+                assert response.status_code == 500
+            client.get(f"/kasus/{crafted.submission}?nik={crafted.nik}")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    text_ = log_path.read_text()
+    assert "Traceback" in text_ and "review_correction" in text_  # the fault is in the log
+    assert "********" in text_  # the access-log line with the NIK in the URL is kept, masked
+    assert not re.search(r"(?<!\d)\d{16}(?!\d)", text_)
+    assert "Gagal ginjal" not in text_ and "hemodialisis" not in text_

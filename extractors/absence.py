@@ -68,8 +68,11 @@ def blank_label(lines: list[Line], field: str) -> bool:
     """A label of the field with only a dash or dots after it on its line (whatever OCR made
     of the colon: `No. RM : -`, `No. Rekam Medik "-`), and nowhere with a value. A label with
     nothing after it is not blank: its value may be on the next line."""
-    if any(_VALUE.search(h.value) for h in find_labels(lines, field)):
+    hits = find_labels(lines, field)
+    if any(_VALUE.search(h.value) for h in hits):
         return False
+    if any(_DASH.search(h.value) for h in hits):  # `No. Register 1 -`: a colon read as 1
+        return True
     for line in lines:
         for label in label_table()[field]:
             match = label_regex(label).search(line.text)

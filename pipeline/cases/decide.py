@@ -176,8 +176,9 @@ def _other_nik(
 ) -> None:
     """A document shows another NIK than the applicant's. One changed digit may be OCR's
     misreading, so a reviewer looks; two neighbours swapped, read surely, is a misprint (OCR
-    does not swap digits). Another person's valid NIK read surely is a mismatch; an invalid
-    number far from the applicant's may be OCR's garbling, so a reviewer looks."""
+    does not swap digits). Another person's valid NIK is a mismatch when read surely or
+    printed beside another person's name; an invalid number far from the applicant's may be
+    OCR's garbling, so a reviewer looks."""
     value = other.value or ""
     if _one_slip(nik, value):
         certain = _swapped(nik, value) and case.sure(other)
@@ -192,8 +193,18 @@ def _other_nik(
             "same_nik",
             review_message("nik_other_person", where=_where(doc)),
             ReasonCode.nik_mismatch,
-            valid and case.sure(other),
+            valid and (case.sure(other) or _another_name(case, doc)),
         )
+
+
+def _another_name(case: _Case, doc: Extraction) -> bool:
+    """The document names, surely, someone other than the letter's patient."""
+    letter = case.letter
+    if letter is None or not case.sure(case.field(letter, "name")):
+        return False
+    if not case.sure(case.field(doc, "name")):
+        return False
+    return name_similarity(letter.value("name"), doc.value("name")) < case.policy.name_match
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,14 @@ def _norm(value: object) -> str | None:
     return " ".join(str(value).upper().replace(",", " ").split()).strip(" .")
 
 
+def _manifest(folder: Path) -> list[dict]:
+    """Each submission's manifest entry, whichever family wrote it (a list, or a mapping)."""
+    data = json.loads((folder / "manifest.json").read_text())
+    if "submissions" in data:
+        return data["submissions"]
+    return [{"submission": key, **value} for key, value in data.items()]
+
+
 def _truth_of(entry: dict) -> tuple[dict, list[dict]]:
     """A manifest file's field truth and members, whichever family wrote it."""
     truth = entry.get("truth") or entry
@@ -100,9 +108,7 @@ def _truth_of(entry: dict) -> tuple[dict, list[dict]]:
 
 def decisions(folder: Path, out: Path) -> dict[str, object]:
     truth, decided = _jsonl(folder / "truth.jsonl"), _jsonl(out / "decisions.jsonl")
-    manifest = {s["submission"]: s for s in json.loads((folder / "manifest.json").read_text())[
-        "submissions"
-    ]}  # fmt: skip
+    manifest = {s["submission"]: s for s in _manifest(folder)}
     n = len(truth)
     got = {k: decided.get(k, {"status": "missing", "reasons": []}) for k in truth}
     false_accepts = [k for k in truth if got[k]["status"] == "ready" != truth[k]["status"]]
@@ -144,7 +150,7 @@ def decisions(folder: Path, out: Path) -> dict[str, object]:
 
 def documents(folder: Path, out: Path) -> list[dict]:
     """One row per inbox file with a document: truth against the stored extraction."""
-    manifest = json.loads((folder / "manifest.json").read_text())["submissions"]
+    manifest = _manifest(folder)
     engine = create_engine(f"sqlite:///{out / 'state.sqlite'}")
     with engine.connect() as connection:
         stored = dict(connection.execute(select(document.c.sha256, document.c.extractions)).all())

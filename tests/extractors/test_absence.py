@@ -67,3 +67,11 @@ def test_diagnosis_printed_as_dots_is_blank():
 def test_blank_register_whose_colon_ocr_misread_is_still_blank():
     text = KOP + 'No. Rekam Medik "-\nDx : Demam tifoid\n' + END
     assert codes(text) == {"register_number": "field_blank"}
+
+
+def test_blank_after_a_colon_read_as_a_digit():
+    for line in ("No. Register 1 -", "Diagnosa 1 -"):
+        field = "register_number" if "Register" in line else "diagnosis"
+        other = "Diagnosa : Hipertensi" if field == "register_number" else "No. RM : 0012"
+        text = KOP + line + "\n" + other + "\n" + END
+        assert codes(text) == {field: "field_blank"}, line

@@ -342,3 +342,12 @@ def test_an_unsure_nik_confirmed_digit_for_digit_by_a_sure_reading_is_evidence()
     lone = letter()
     lone.fields["nik"] = Field(name="nik", value=NIK, confidence=0.4)
     assert run(lone, kk()).status.value == "needs_review"
+
+
+def test_another_persons_nik_read_unsurely_beside_another_name_is_a_mismatch():
+    other = ktp(nik=OTHER, name="BUDI SANTOSO")
+    other.fields["nik"] = Field(name="nik", value=OTHER, confidence=0.4)
+    d = run(letter(), sktm(), other)
+    assert (d.status.value, codes(d)) == ("needs_correction", ["nik_mismatch"])
+    other.fields["name"] = Field(name="name", value="SITI AMINAH", confidence=0.95)
+    assert run(letter(), sktm(), other).status.value == "needs_review"

@@ -36,6 +36,9 @@ PolicyOpt = Annotated[Path | None, typer.Option(help="kabupaten policy YAML")]
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    # Everything this command and its children create (the state database with every NIK
+    # and password hash, Prefect's own database, outputs) is for this user alone.
+    os.umask(0o077)
     if verbose:  # Prefect is imported later, inside the commands that run flows
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     logging.basicConfig(
@@ -125,11 +128,23 @@ def watch(
         watch_inbox.serve(name="watch-inbox", interval=interval, parameters=parameters)
         return
     while True:
-        counts = watch_inbox(**parameters)
-        details = "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-        err.print(f"{sum(counts.values())} submissions decided  {details}".rstrip())
-        if once:
-            return
+        try:
+            counts = watch_inbox(**parameters)
+        except Exception as exc:  # a storage outage, a bad list: the watcher goes on
+            from rich.markup import escape
+
+            from pipeline.privacy import mask_text
+
+            what = escape(mask_text(f"{type(exc).__name__}: {exc}"))
+            then = "stopping (--once)" if once else f"polling again in {interval:g} s"
+            err.print(f"[red]poll failed:[/red] {what}; {then}", highlight=False)
+            if once:
+                raise typer.Exit(1) from None
+        else:
+            details = "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+            err.print(f"{sum(counts.values())} submissions decided  {details}".rstrip())
+            if once:
+                return
         time.sleep(interval)
 
 

@@ -112,7 +112,16 @@ def intake(
     inbox_store, prefix = open_location(inbox, settings)
     found = [s for s in list_submissions(inbox_store, prefix) if only is None or s.id in only]
     futures = [read_submission_task.submit(s, inbox, out) for s in found]
-    submissions = {s.id: f.result() for s, f in zip(found, futures, strict=True)}
+    submissions = {}
+    for s, future in zip(found, futures, strict=True):
+        try:
+            submissions[s.id] = future.result()
+        except Exception as exc:  # one submission never takes the batch down
+            logger.error(
+                "%s could not be read (%s); it is left undecided and read again next run",
+                s.id,
+                type(exc).__name__,
+            )
     fingerprints = {s.id: s.fingerprint for s in found}
     kept = decided_by_people(engine, fingerprints)
     fixes = stored_corrections(engine, submissions)

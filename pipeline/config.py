@@ -25,6 +25,17 @@ class Settings(BaseSettings):
     max_pixels: int = Field(100_000_000, description="pages above this are refused, not decoded")
     max_file_bytes: int = Field(200 * 1024 * 1024, description="files above this are refused")
     max_pdf_pages: int = Field(200, description="pages read from one PDF; the rest get a warning")
+    max_render_pixels: int = Field(
+        40_000_000, description="a PDF page is rendered at a lower dpi above this (A2 at 300 dpi)"
+    )
+    max_pdf_page_bytes: int = Field(
+        2_000_000, description="a PDF page whose drawing instructions unpack to more is refused"
+    )
+    max_kept_image_bytes: int = Field(
+        256 * 1024 * 1024,
+        description="page images of one file kept for re-reading fields; later pages are read "
+        "but not kept, so a long scan's memory stays bounded",
+    )
     ocr_cache_dir: Path | None = Field(
         None, description="keep OCR results by pixel hash here; unset: no cache"
     )

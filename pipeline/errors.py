@@ -43,3 +43,20 @@ class UnsafeFileName(IngestError):
 
 class FileTooLarge(IngestError):
     code = "file_too_large"
+
+    @classmethod
+    def of(cls, size: int, limit: int) -> FileTooLarge:
+        return cls(f"the file is {size / 1e6:.0f} MB, above the limit of {limit / 1e6:.0f} MB")
+
+
+class NotARegularFile(IngestError):
+    """A link, a FIFO, a device or a folder where a file was expected: never followed or read,
+    so nothing outside the inbox (`/proc/self/environ`, `/etc/passwd`) is ever copied."""
+
+    code = "not_regular_file"
+
+
+class PdfTooComplex(IngestError):
+    """A PDF page whose drawing instructions unpack to more than the limit (a "zip bomb")."""
+
+    code = "pdf_too_complex"

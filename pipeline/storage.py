@@ -10,12 +10,16 @@ a folder (`out/demo/inbox`) or `s3://bucket/prefix/` (endpoint and keys from set
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 import tempfile
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
+
+from pipeline.errors import FileTooLarge, NotARegularFile
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
@@ -32,9 +36,43 @@ def check_key(key: str) -> str:
     return str(path)
 
 
+NOT_A_FILE = (
+    "the file is a link, a folder or a special file, not a photo or scan; "
+    "please send the file itself"
+)
+
+
+def read_regular(path: Path, limit: int | None = None, root: Path | None = None) -> bytes:
+    """The bytes of a regular file, checked before a byte is read: a symbolic link (the last
+    part of the path, or a folder on the way out of `root`), a FIFO, a device or a folder
+    raises NotARegularFile; a file above `limit` bytes raises FileTooLarge (a sparse 4 GiB
+    file costs one `fstat`, not 4 GiB of memory)."""
+    if root is not None:
+        inside = os.path.realpath(root)
+        parent = os.path.realpath(path.parent)
+        if parent != inside and not parent.startswith(inside + os.sep):
+            raise NotARegularFile(NOT_A_FILE)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO):  # a link; a socket
+            raise NotARegularFile(NOT_A_FILE) from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(NOT_A_FILE)
+        if limit is not None and info.st_size > limit:
+            raise FileTooLarge.of(info.st_size, limit)
+        data = handle.read(-1 if limit is None else limit + 1)
+    if limit is not None and len(data) > limit:  # it grew while being read
+        raise FileTooLarge.of(len(data), limit)
+    return data
+
+
 class Storage(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
-    def get(self, key: str) -> bytes: ...
+    def get(self, key: str, limit: int | None = None) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def keys(self, prefix: str) -> list[str]: ...
     def sizes(self, prefix: str) -> dict[str, int]: ...
@@ -61,8 +99,9 @@ class LocalStorage:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
 
-    def get(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+    def get(self, key: str, limit: int | None = None) -> bytes:
+        """Only a regular file inside the folder, at most `limit` bytes (see read_regular)."""
+        return read_regular(self._path(key), limit, self.root)
 
     def delete(self, key: str) -> None:
         """Only the retention command deletes; a missing key is already gone."""
@@ -75,15 +114,20 @@ class LocalStorage:
         return sorted(self.sizes(prefix))
 
     def sizes(self, prefix: str) -> dict[str, int]:
-        """Key → size in bytes; the watcher compares two of these to see an upload finish."""
+        """Key → size in bytes; the watcher compares two of these to see an upload finish.
+
+        Links, FIFOs and other non-files are listed (never followed: their own size), so
+        reading them gives the submission a warning instead of a silent gap."""
         base = self.root / check_key(prefix) if prefix else self.root
-        if not base.exists():
+        if not base.is_dir():
             return {}
-        return {
-            p.relative_to(self.root).as_posix(): p.stat().st_size
-            for p in base.rglob("*")
-            if p.is_file() and not p.name.startswith(".part-")
-        }
+        found: dict[str, int] = {}
+        for folder, dirs, files in os.walk(base):  # does not descend into linked folders
+            for name in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
+                path = Path(folder, name)
+                if not name.startswith(".part-"):
+                    found[path.relative_to(self.root).as_posix()] = path.lstat().st_size
+        return found
 
 
 class S3Storage:
@@ -108,10 +152,17 @@ class S3Storage:
             content_type="application/octet-stream",
         )
 
-    def get(self, key: str) -> bytes:
+    def get(self, key: str, limit: int | None = None) -> bytes:
+        if limit is not None:
+            size = self.client.stat_object(self.bucket, check_key(key)).size or 0
+            if size > limit:
+                raise FileTooLarge.of(size, limit)
         response = self.client.get_object(self.bucket, check_key(key))
         try:
-            return response.read()
+            data = response.read(None if limit is None else limit + 1)
+            if limit is not None and len(data) > limit:  # replaced while being read
+                raise FileTooLarge.of(len(data), limit)
+            return data
         finally:
             response.close()
             response.release_conn()

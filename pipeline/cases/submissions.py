@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from models import Extraction, Notice, Submission
 from models.tables import document
 from pipeline.config import Settings
-from pipeline.errors import UnsafeFileName
+from pipeline.errors import IngestError, UnsafeFileName
 from pipeline.reading.batch import SKIPPED_SUFFIXES
 from pipeline.reading.extract import extract_data, failed
 from pipeline.storage import Storage, UnsafeKey
@@ -92,12 +92,20 @@ def store_extractions(engine: Engine, sha256: str, extractions: list[Extraction]
 def read_file(
     inbox: Storage, key: str, source: str, settings: Settings, engine: Engine, out: Storage
 ) -> tuple[str, list[Extraction]]:
-    """Keep the original, then extract — or reuse the stored extraction of the same bytes."""
+    """Keep the original, then extract — or reuse the stored extraction of the same bytes.
+
+    Nothing is read or copied before it is known to be a regular file inside the inbox and
+    no larger than `max_file_bytes`: a link to `/proc/self/environ` or a 4 GiB file gets a
+    warning and never reaches `originals/`."""
     try:
-        data = inbox.get(key)
+        data = inbox.get(key, limit=settings.max_file_bytes)
     except UnsafeKey:  # `..` or a backslash in an object key: never followed
         log.warning("refused object key in submission %s", source.split("/")[0])
         notice = Notice(code=UnsafeFileName.code, message="the file name is not acceptable")
+        return hashlib.sha256(key.encode()).hexdigest(), [failed(source, notice)]
+    except IngestError as exc:  # a link, a FIFO, a file too large: refused before reading
+        log.warning("%s: %s (%s)", source, exc.message, exc.code)
+        notice = Notice(code=exc.code, message=exc.message)
         return hashlib.sha256(key.encode()).hexdigest(), [failed(source, notice)]
     sha256 = hashlib.sha256(data).hexdigest()
     original = f"originals/{sha256}"

@@ -15,20 +15,25 @@ SKIPPED_SUFFIXES = {".json", ".jsonl", ".md", ".txt", ".csv", ".yaml", ".yml", "
 
 
 def expand_inputs(arguments: Iterable[str]) -> list[tuple[Path, str]]:
-    """(path, source) pairs: files as given; directories walked in sorted order."""
+    """(path, source) pairs: files as given; directories walked in sorted order.
+
+    A walk lists links, FIFOs and other non-files too (without following them), so each gets
+    its warning from `load_document`, which reads regular files only. A link named on the
+    command line is the person's own choice: it is resolved here.
+    """
     found: list[tuple[Path, str]] = []
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
+            for child in sorted(path.rglob("*")):  # rglob does not descend into linked folders
                 if (
-                    child.is_file()
+                    (child.is_symlink() or not child.is_dir())
                     and not child.name.startswith(".")
                     and child.suffix.lower() not in SKIPPED_SUFFIXES
                 ):
                     found.append((child, str(child)))
         else:
-            found.append((path, argument))
+            found.append((path.resolve() if path.is_symlink() else path, argument))
     return found
 
 

@@ -182,35 +182,69 @@ def extract_data(data: bytes, source: str, settings: Settings) -> list[Extractio
 def _extract_loaded(
     load: Callable[[], LoadedDocument], source: str, settings: Settings
 ) -> list[Extraction]:
+    """Any exception from any library while reading one file becomes that file's warning:
+    before the first page, the file is `unknown` with it; later, the pages read so far are
+    kept and the warning says where reading stopped. PDF pages are decoded inside the loop,
+    one at a time, so the per-file time limit covers decoding too, and page images beyond
+    `max_kept_image_bytes` are not kept for re-reading (memory stays bounded)."""
     try:
         loaded = load()
-    except IngestError as exc:
-        log.warning("%s: %s (%s)", source, exc.message, exc.code)
-        return [failed(source, Notice(code=exc.code, message=exc.message))]
-    except OSError as exc:
-        return [failed(source, Notice(code="unreadable_file", message=f"cannot read: {exc}"))]
+        remaining = iter(loaded.pages)
+    except Exception as exc:
+        return [failed(source, _problem(source, exc, "unreadable_file"))]
     extra = [Notice(code=code, message=message) for code, message in loaded.notes]
     deadline = time.monotonic() + settings.file_timeout_seconds
     pages: list[ReadPage] = []
-    try:
-        for page in loaded.pages:
-            if pages and time.monotonic() > deadline:  # a 200-page PDF must not hold a worker
-                message = (
-                    f"reading stopped after {len(pages)} of {len(loaded.pages)} pages "
-                    f"(time limit of {settings.file_timeout_seconds:.0f} s per file)"
-                )
-                extra.append(Notice(code="file_timeout", message=message))
+    kept = 0
+    while True:
+        if pages and time.monotonic() > deadline:  # a 200-page PDF must not hold a worker
+            message = (
+                f"reading stopped after {len(pages)} of {len(loaded.pages)} pages "
+                f"(time limit of {settings.file_timeout_seconds:.0f} s per file)"
+            )
+            extra.append(Notice(code="file_timeout", message=message))
+            break
+        stage = "unreadable_file"
+        try:
+            page = next(remaining, None)
+            if page is None:
                 break
-            pages.append(read_page(page, settings))
-    except Exception as exc:  # an engine crash on one file must not end the batch
-        log.exception("%s: OCR failed", source)
-        return [failed(source, Notice(code="ocr_failed", message=f"OCR failed: {exc}"))]
-    extractions = [
-        extract_document(source, loaded.document.sha256, group, settings)
-        for group in split_documents(pages)
-    ]
+            stage = "ocr_failed"  # an engine crash on one file must not end the batch
+            read = read_page(page, settings)
+        except Exception as exc:
+            problem = _problem(source, exc, stage)
+            if not pages:
+                return [failed(source, problem)]
+            extra.append(problem)
+            break
+        if read.image is not None:
+            kept += read.image.nbytes
+            read.image = read.image if kept <= settings.max_kept_image_bytes else None
+        pages.append(read)
+    try:
+        extractions = [
+            extract_document(source, loaded.document.sha256, group, settings)
+            for group in split_documents(pages)
+        ]
+    except Exception as exc:
+        return [failed(source, _problem(source, exc, "unreadable_file"))]
     extractions[0].warnings[:0] = extra
     return extractions
+
+
+def _problem(source: str, exc: Exception, code: str) -> Notice:
+    """The warning for a failure: a typed one as it is, anything else by its kind only (a
+    library's message may quote the file's contents); the traceback goes to the log."""
+    if isinstance(exc, IngestError):
+        log.warning("%s: %s (%s)", source, exc.message, exc.code)
+        return Notice(code=exc.code, message=exc.message)
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        log.warning("%s: cannot read (%s)", source, reason)
+        return Notice(code=code, message=f"cannot read: {reason}")
+    log.warning("%s: reading failed (%s)", source, type(exc).__name__, exc_info=exc)
+    what = "OCR failed" if code == "ocr_failed" else "the file could not be read"
+    return Notice(code=code, message=f"{what} ({type(exc).__name__})")
 
 
 def failed(source: str, notice: Notice) -> Extraction:

@@ -15,7 +15,7 @@ from extractors.labels import find_label
 from extractors.letter_parts import birth_date, header_value, letter_date
 from extractors.names import extract_name
 from extractors.nik import extract_kk_number, extract_nik
-from extractors.priority import priority_with_confidence
+from extractors.priority import category_for_text, priority_with_confidence
 from extractors.register_number import extract_register_number
 from models import DocType, Field, Line, Member, Notice
 from models.extraction import Evidence
@@ -70,9 +70,32 @@ def faskes_letter(lines: list[Line]) -> ExtractedFields:
         update={"doubt": certainty, "valid": None}
     )
     out.add(scored_field("priority_category", category, evidence, source.page, source.boxes))
+    if category is None:
+        out.add(_urgency_in_sentences(lines))
     out.add(header_value(lines, _FACILITY, "facility_name"))
     out.add(letter_date(lines))
     return out
+
+
+SENTENCE_CONFIDENCE = 0.5  # urgency named outside the diagnosis: below review, never a waiver
+
+
+def _urgency_in_sentences(lines: list[Line]) -> Field:
+    """A priority category the letter states outside its diagnosis ("Pasien saat ini dirawat di
+    IGD", "sedang dalam tindakan"): the case is fast-tracked, but too unsure to waive the
+    SKTM on its own — without one, a person reads the letter."""
+    for line in lines:
+        category = category_for_text(line.text)
+        if category:
+            boxes = [w.box for w in line.words]
+            return Field(
+                name="priority_category",
+                value=category,
+                confidence=SENTENCE_CONFIDENCE,
+                page=line.page,
+                boxes=boxes,
+            )
+    return Field(name="priority_category")
 
 
 def sktm(lines: list[Line]) -> ExtractedFields:

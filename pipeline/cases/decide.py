@@ -281,11 +281,7 @@ def _check_papers(case: _Case, found: Findings) -> None:
     found.category = category.value if category else None
     found.urgent = found.category in policy.priority_categories if found.category else False
     diagnosis_sure = letter is not None and case.sure(case.field(letter, "diagnosis"))
-    if found.urgent:
-        decided = case.sure(category)
-    else:
-        unsure = letter is not None and any(w.code == "urgency_unsure" for w in letter.warnings)
-        decided = diagnosis_sure and not unsure
+    decided = case.sure(category) if found.urgent else diagnosis_sure
     waived = policy.sktm_optional_when_urgent and found.urgent
     if policy.require_sktm and not case.sktms and not (waived and decided):
         if waived:
@@ -297,10 +293,6 @@ def _check_papers(case: _Case, found: Findings) -> None:
                 ReasonCode.missing_sktm,
                 identified and decided,
             )
-    elif found.urgent and not decided:
-        found.fail(
-            "priority", review_message("low", field="kategori prioritas", where=_where(letter))
-        )
 
     if letter is None:
         return

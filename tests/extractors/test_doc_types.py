@@ -1,4 +1,4 @@
-from extractors.doc_types import roman_month, sktm, slashed_roman_month
+from extractors.doc_types import faskes_letter, roman_month, sktm, slashed_roman_month
 from extractors.lines import lines_from_text
 
 
@@ -50,3 +50,24 @@ def test_sktm_village_and_district_stop_at_the_next_level():
     ).fields
     assert fields["village"].value == "WAY NUKAK"
     assert fields["district"].value == "KARYA"
+
+
+LETTER_TOP = """PUSKESMAS SUKAMAJU
+SURAT KETERANGAN BEROBAT
+Nama : SITI AMINAH
+NIK : 6101014507890003
+"""
+LETTER_END = "Demikian surat keterangan ini dibuat\n"
+
+
+def test_urgency_stated_in_a_sentence_is_read_unsurely():
+    text = (
+        LETTER_TOP
+        + "No. RM : 0012\nDiagnosa : Fraktur femur\n"
+        + ("Pasien saat ini dirawat di IGD dan sedang dalam tindakan\n")
+        + LETTER_END
+    )
+    field = faskes_letter(lines_from_text(text)).fields["priority_category"]
+    assert (field.value, field.confidence) == ("igd", 0.5)
+    plain = faskes_letter(lines_from_text(LETTER_TOP + "Diagnosa : Hipertensi\n" + LETTER_END))
+    assert plain.fields["priority_category"].value is None

@@ -136,28 +136,49 @@ def record(
     fingerprints: dict[str, str],
 ) -> None:
     """One row per submission, replaced in one transaction: a crash leaves the old rows or
-    the new ones, never a submission decided twice."""
+    the new ones, never a submission decided twice.
+
+    A decision equal to the one already recorded on the same files (same fingerprint, same
+    record, same documents) leaves its row alone, `published` included: running a batch
+    again never rewrites a reply that was already sent to the gateway."""
     now = datetime.now(UTC)
+    names = [d.submission for d in decisions]
     with engine.begin() as connection:
+        known = {
+            r.submission: r
+            for start in range(0, len(names), 500)
+            for r in connection.execute(
+                select(
+                    decision_table.c.submission,
+                    decision_table.c.record,
+                    decision_table.c.documents,
+                    decision_table.c.fingerprint,
+                ).where(decision_table.c.submission.in_(names[start : start + 500]))
+            )
+        }
         for d in sorted(decisions, key=lambda d: d.submission):
+            row = {
+                "submission": d.submission,
+                "status": d.status.value,
+                "priority": d.priority.value,
+                "nik": d.nik,
+                "record": d.model_dump(mode="json"),
+                "documents": sorted(
+                    {e.sha256 for e in submissions[d.submission].documents if e.sha256}
+                ),
+                "decided_at": now,
+                "fingerprint": fingerprints.get(d.submission),
+                "published": False,
+            }
+            old = known.get(d.submission)
+            if old is not None and (old.fingerprint, old.record, old.documents) == (
+                row["fingerprint"], row["record"], row["documents"]
+            ):  # fmt: skip
+                continue  # the same decision on the same files: recorded and published once
             connection.execute(
                 delete(decision_table).where(decision_table.c.submission == d.submission)
             )
-            connection.execute(
-                insert(decision_table),
-                [{
-                    "submission": d.submission,
-                    "status": d.status.value,
-                    "priority": d.priority.value,
-                    "nik": d.nik,
-                    "record": d.model_dump(mode="json"),
-                    "documents": sorted({e.sha256 for e in submissions[d.submission].documents
-                                         if e.sha256}),
-                    "decided_at": now,
-                    "fingerprint": fingerprints.get(d.submission),
-                    "published": False,
-                }],
-            )  # fmt: skip
+            connection.execute(insert(decision_table), [row])
 
 
 def publish(engine: Engine, storage: Storage) -> None:

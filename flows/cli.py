@@ -137,7 +137,7 @@ def watch(
 
             what = escape(mask_text(f"{type(exc).__name__}: {exc}"))
             then = "stopping (--once)" if once else f"polling again in {interval:g} s"
-            err.print(f"[red]poll failed:[/red] {what}; {then}", highlight=False)
+            err.print(f"[red]poll failed:[/red] {what}; {then}", highlight=False, soft_wrap=True)
             if once:
                 raise typer.Exit(1) from None
         else:

@@ -228,6 +228,8 @@ def _extract_loaded(
         ]
     except Exception as exc:
         return [failed(source, _problem(source, exc, "unreadable_file"))]
+    if not extractions:
+        return [failed(source, Notice(code="unreadable_file", message="the file has no pages"))]
     extractions[0].warnings[:0] = extra
     return extractions
 

@@ -25,9 +25,10 @@ from models import Extraction
 from pipeline.cases.decide import UNREADABLE_CODES
 from pipeline.cases.submissions import read_file
 from pipeline.config import Settings
+from pipeline.errors import PdfTooComplex
 from pipeline.reading.batch import expand_inputs
 from pipeline.reading.extract import extract_file
-from pipeline.reading.ingest import load_document
+from pipeline.reading.ingest import load_bytes, load_document
 from pipeline.state import engine_for
 from pipeline.storage import LocalStorage
 from tests.conftest import render_page
@@ -171,9 +172,9 @@ def hostile_images() -> dict[str, tuple[bytes, str]]:
 
 # Names that try to forge or hide log lines; their contents are bad too, so each has a warning.
 HOSTILE_NAMES = {
-    "baris\nERROR palsu: semua file dihapus.jpg": b"<html>x</html>",
-    "esc\x1b[2J\x1b[31mmerah.jpg": b"<html>x</html>",
-    "rtl \u202egpj.exe": b"<html>x</html>",
+    "baris\nERROR palsu: semua file dihapus.jpg": b"<html>1</html>",
+    "esc\x1b[2J\x1b[31mmerah.jpg": b"<html>2</html>",
+    "rtl \u202egpj.exe": b"<html>3</html>",
 }
 
 
@@ -334,3 +335,62 @@ def test_object_key_that_climbs_out_is_refused_not_followed(tmp_path: Path):
     assert extraction.warnings[0].code == "unsafe_file_name"
     assert "unsafe_file_name" in UNREADABLE_CODES
     assert not out.keys("")
+
+
+def test_pdf_pages_are_decoded_one_at_a_time():
+    """200 A3 pages with a line on each, rendered at 300 dpi (17 MP a page): reading them in
+    order holds a few rendered pages at most, not 200 (numpy allocations are traced)."""
+    import tracemalloc
+
+    data = pages_pdf(200, b"842 1191", b"0 0 m 100 100 l S")
+    loaded = load_bytes(data, "a3.pdf", Settings(ocr_cache_dir=None))
+    assert len(loaded.pages) == 200
+    tracemalloc.start()
+    try:
+        one_page = 0
+        for page in loaded.pages:
+            one_page = max(one_page, page.image.nbytes)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert page.page.number == 200 and one_page > 15_000_000
+    assert peak < 4 * one_page  # not 200 pages: 3.4 GB before issue 14
+
+
+def test_a_flate_bomb_is_refused_without_being_unpacked():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(PdfTooComplex):
+            list(load_bytes(hostile_pdfs()["bom flate.pdf"][0], "bom.pdf", SETTINGS).pages)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000  # the 1 GiB inside was never unpacked
+
+
+def test_nothing_from_outside_the_inbox_reaches_originals(tmp_path: Path):
+    """Links and FIFOs in a submission are refused by the store before a byte is read."""
+    inbox = tmp_path / "inbox" / "wa-1"
+    inbox.mkdir(parents=True)
+    (inbox / "passwd.jpg").symlink_to("/etc/passwd")
+    (inbox / "environ.jpg").symlink_to("/proc/self/environ")
+    (inbox / "dalam").symlink_to("/etc", target_is_directory=True)
+    os.mkfifo(inbox / "pipa.jpg")
+    with open(inbox / "jarang.pdf", "wb") as handle:
+        handle.truncate(4 << 30)
+    store = LocalStorage(tmp_path / "inbox")
+    out = LocalStorage(tmp_path / "out")
+    engine = engine_for(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    try:
+        keys = store.keys("")
+        names = ("passwd.jpg", "environ.jpg", "dalam", "pipa.jpg", "jarang.pdf")
+        assert set(keys) == {f"wa-1/{n}" for n in names}
+        for key in keys:
+            _, [extraction] = read_file(store, key, key, SETTINGS, engine, out)
+            expected = "file_too_large" if key.endswith("jarang.pdf") else "not_regular_file"
+            assert extraction.warnings[0].code == expected, key
+    finally:
+        (inbox / "jarang.pdf").unlink()
+    assert not out.keys("originals")

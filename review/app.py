@@ -399,8 +399,8 @@ def create_app(settings: ReviewSettings | None = None) -> FastAPI:
         form = await form_of(request, current)
         note = form.get("note", "").strip()
         codes = [ReasonCode(c) for c in form["_codes"].split(",") if c in ReasonCode.__members__]
-        if not note:
-            raise HTTPException(400, "Tuliskan alasan untuk pemohon.")
+        if not note and not codes:  # the suspected reasons come ticked: one click suffices
+            raise HTTPException(400, "Pilih alasan atau tuliskan pesan untuk pemohon.")
         try:
             await run_in_threadpool(
                 actions.return_to_applicant, engine, current.user, submission, codes, note

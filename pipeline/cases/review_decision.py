@@ -73,7 +73,8 @@ def returned(decision: Decision, codes: list[ReasonCode], note: str) -> Decision
         update={
             "status": Status.needs_correction,
             "reasons": [reason(code) for code in codes],
-            "review_notes": [*decision.review_notes, f"{route_module.REVIEWER_NOTE}{note}"],
+            "review_notes": decision.review_notes
+            + ([f"{route_module.REVIEWER_NOTE}{note}"] if note else []),
             "candidates": [],
         }
     )

@@ -454,3 +454,20 @@ def test_the_server_log_of_a_500_holds_no_nik_and_no_diagnosis(crafted: Crafted,
     assert "********" in text_  # the access-log line with the NIK in the URL is kept, masked
     assert not re.search(r"(?<!\d)\d{16}(?!\d)", text_)
     assert "Gagal ginjal" not in text_ and "hemodialisis" not in text_
+
+
+def test_the_ticked_reasons_alone_send_a_case_back(app, crafted: Crafted):
+    """One click: the suspected reasons come ticked, a note is optional; nothing at all is a 400."""
+    import json
+
+    client, csrf = signed_in(app, "rina")
+    case = f"/kasus/{crafted.submission}"
+    empty = client.post(f"{case}/kembalikan", data={"csrf_token": csrf, "note": ""})
+    assert empty.status_code == 400
+    response = client.post(
+        f"{case}/kembalikan", data={"csrf_token": csrf, "codes": ["diagnosis_missing"]}
+    )
+    assert response.status_code == 200
+    reply = json.loads((crafted.out / "outbox" / f"{crafted.submission}.json").read_text())
+    assert [r["code"] for r in reply["reasons"]] == ["diagnosis_missing"]
+    assert "Catatan petugas" not in reply["reply"]

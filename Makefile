@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ind tesseract-ocr-osd tesseract-ocr-eng \
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf \
-	chromium
+	chromium postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_SEED ?= 4242
 BENCH_COUNT ?= 60

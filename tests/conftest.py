@@ -104,3 +104,109 @@ def s3_server(tmp_path: Path):
     server.start()
     yield server
     server.stop()
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster (Debian's `postgresql` package, which `make setup`
+    installs): `initdb` in a temporary folder, `pg_ctl` on 127.0.0.1 and a Unix socket in that
+    folder, password logins over TCP. Root cannot run postgres, so as root the cluster belongs
+    to the `postgres` user (`runuser`); `stop()` ends it and removes the folder."""
+
+    password = "reaktivasi-test"
+
+    def __init__(self) -> None:
+        import getpass
+        import glob
+        import socket
+        import tempfile
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            pytest.fail("PostgreSQL is missing: run `make setup` (installs Debian's postgresql)")
+        self.bin = Path(found[-1]).parent
+        self.owner = "postgres" if os.geteuid() == 0 else getpass.getuser()
+        self.folder = Path(tempfile.mkdtemp(prefix="reaktivasi-pg-"))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+
+    def _run(self, *args: str, stdin: str | None = None) -> str:
+        import subprocess
+
+        command = [*args] if os.geteuid() else ["runuser", "-u", self.owner, "--", *args]
+        done = subprocess.run(
+            command, input=stdin, capture_output=True, text=True, timeout=120, check=False
+        )
+        if done.returncode:
+            raise RuntimeError(f"{args[0]} failed: {done.stderr or done.stdout}")
+        return done.stdout
+
+    def start(self) -> None:
+        import shutil
+
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, self.owner, self.owner)
+        self.folder.chmod(0o700)
+        secret = self.folder / "pwfile"
+        secret.write_text(self.password + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(secret, self.owner, self.owner)
+        self._run(
+            str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-U", "postgres",
+            f"--pwfile={secret}", "--auth-local=trust", "--auth-host=scram-sha-256",
+            "--encoding=UTF8", "--locale=C.UTF-8",
+        )  # fmt: skip
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-w", "-t", "60",
+            "-l", str(self.folder / "server.log"),
+            "-o", f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder} -c fsync=off",
+            "start",
+        )  # fmt: skip
+
+    def sql(self, statement: str) -> str:
+        return self._run(
+            str(self.bin / "psql"), "-h", str(self.folder), "-p", str(self.port), "-U",
+            "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-tAc", statement,
+        )  # fmt: skip
+
+    def database(self, name: str) -> dict[str, str]:
+        """A new database and its owner role `name` (password `password`): the two URLs the
+        README's settings take, for psycopg (state) and asyncpg (Prefect)."""
+        self.sql(f"CREATE ROLE {name} LOGIN PASSWORD '{self.password}'")
+        self.sql(f"CREATE DATABASE {name} OWNER {name}")
+        where = f"{name}:{self.password}@127.0.0.1:{self.port}/{name}"
+        return {
+            "psycopg": f"postgresql+psycopg://{where}",
+            "asyncpg": f"postgresql+asyncpg://{where}",
+        }
+
+    def tables(self, name: str) -> int:
+        """How many tables the database `name` holds (public schema)."""
+        return int(
+            self._run(
+                str(self.bin / "psql"), "-h", str(self.folder), "-p", str(self.port), "-U",
+                "postgres", "-d", name, "-tAc",
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            ).strip()
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        import shutil
+
+        try:
+            if (self.folder / "data" / "postmaster.pid").exists():
+                self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m",
+                          "immediate", "-w", "stop")  # fmt: skip
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres():
+    """A PostgreSQL cluster of the test's own, removed after it."""
+    server = Postgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -97,8 +97,10 @@ def process(
 ) -> None:
     """Decide every submission of INBOX; writes OUT/decisions.jsonl and the outputs."""
     today = _check_locations(inbox, deactivation, as_of)
+    from flows.ephemeral import start_ephemeral_server
     from flows.intake import intake
 
+    start_ephemeral_server()
     counts = intake(inbox, out, today, deactivation, policy)
     print_decisions(out)
     err.print("  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
@@ -127,6 +129,9 @@ def watch(
     if serve:
         watch_inbox.serve(name="watch-inbox", interval=interval, parameters=parameters)
         return
+    from flows.ephemeral import start_ephemeral_server
+
+    start_ephemeral_server()
     while True:
         try:
             counts = watch_inbox(**parameters)

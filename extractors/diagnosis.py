@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from extractors.confidence import evidence_of, scored_field
 from extractors.icd10 import find_codes, repair_code_slots
 from extractors.labels import continuation, find_label
+from extractors.tables import Row, find_table
 from models import Box, Field, Line
 
 
@@ -26,7 +27,60 @@ def strip_code(text: str) -> str:
     return text.strip(" -–:;,/")
 
 
+# A diagnosis table's columns (`extractors/tables.py`), as letter-only lower-case tokens.
+TABLE_HEADERS = {
+    "number": ("no",),
+    "code": ("kode", "icd", "icd10", "icdx", "kodeicd"),
+    "diagnosis": ("diagnosis", "diagnosa", "penyakit"),
+    "kind": ("jenis", "tipe", "keterangan", "status", "kategori"),
+}
+_MAIN_ROW = re.compile(r"utama|primer|primary", re.IGNORECASE)
+
+
+def _from_table(lines: list[Line]) -> Diagnosis | None:
+    """The `Utama` row of a diagnosis table (else its first row): the text under the
+    diagnosis header, the code under the code header."""
+    found = find_table(lines, TABLE_HEADERS, "diagnosis")
+    if found is None:
+        return None
+    rows: list[Row] = []
+    for row in found[1]:
+        if not row.cells.get("diagnosis"):
+            continue
+        wrapped = rows and set(row.cells) == {"diagnosis"}  # a long title's second line
+        if wrapped and not _MAIN_ROW.search(rows[-1].text("kind") + rows[-1].text("code")):
+            continue  # only the main row's wrap is joined; other rows do not matter
+        if wrapped:
+            last = rows[-1]
+            cells = {**last.cells, "diagnosis": last.cells["diagnosis"] + row.cells["diagnosis"]}
+            rows[-1] = Row(last.line, cells)
+        else:
+            rows.append(row)
+    if not rows:
+        return None
+    main = next((r for r in rows if _MAIN_ROW.search(r.text("kind"))), rows[0])
+    words = main.cells["diagnosis"]
+    raw = repair_code_slots(main.text("diagnosis"))
+    text = strip_code(raw)
+    page = main.line.page
+    text_field = scored_field(
+        "diagnosis", text or None, evidence_of(words), page, [w.box for w in words]
+    )
+    codes = find_codes(repair_code_slots(main.text("code"))) or find_codes(raw)
+    code_words = main.cells.get("code") or words
+    code_field = (
+        scored_field("icd10", codes[0].code, evidence_of(code_words), page,
+                     [w.box for w in code_words])
+        if codes
+        else Field(name="icd10")
+    )  # fmt: skip
+    return Diagnosis(text_field, code_field)
+
+
 def extract_diagnosis(lines: list[Line]) -> Diagnosis:
+    table = _from_table(lines)
+    if table is not None and table.text.value:
+        return table
     hit = find_label(lines, "diagnosis")
     code_field = Field(name="icd10")
     if hit is None:

@@ -25,17 +25,38 @@ _MISREAD_COLON = re.compile(r"\s+[1lI|!i]\s+(?=\S)")
 
 
 @cache
-def label_table() -> dict[str, tuple[str, ...]]:
+def _labels_file() -> dict[str, dict[str, int]]:
+    """Per field, each label variant and its weight (a plain list gives every variant 1)."""
     text = resources.files("extractors").joinpath("data/labels.yaml").read_text("utf-8")
-    return {key: tuple(values) for key, values in yaml.safe_load(text).items()}
+    return {
+        key: dict(values) if isinstance(values, dict) else dict.fromkeys(values, 1)
+        for key, values in yaml.safe_load(text).items()
+    }
+
+
+@cache
+def label_table() -> dict[str, tuple[str, ...]]:
+    return {key: tuple(values) for key, values in _labels_file().items()}
+
+
+def label_weight(field: str, label: str) -> int:
+    return _labels_file()[field].get(label, 1)
 
 
 # Letters OCR confuses inside labels ("Tgi. Lahir", "N0. RM"): each matches its look-alikes.
 _LOOKALIKES = {"l": "[l1iI|!]", "i": "[il1I|!]", "o": "[o0]"}
+FUZZY_LENGTH = 7  # words this long also match with one letter dropped or changed (`Dignosa`)
 
 
 def _tolerant(chunk: str) -> str:
-    return "".join(_LOOKALIKES.get(ch.lower(), re.escape(ch)) for ch in chunk)
+    exact = "".join(_LOOKALIKES.get(ch.lower(), re.escape(ch)) for ch in chunk)
+    if len(chunk) < FUZZY_LENGTH or not chunk.isalpha():
+        return exact
+    dropped = {chunk[:i] + chunk[i + 1 :] for i in range(1, len(chunk))}
+    changed = {
+        re.escape(chunk[:i]) + "[A-Za-z]" + re.escape(chunk[i + 1 :]) for i in range(1, len(chunk))
+    }
+    return "(?:" + "|".join([exact, *sorted(changed), *sorted(map(re.escape, dropped))]) + ")"
 
 
 @cache
@@ -85,7 +106,8 @@ class TextLine:
 
 @dataclass(frozen=True)
 class LabelHit:
-    """A label found on a line and the value printed after it."""
+    """A label found on a line and the value printed after it; `line_index` is the line the
+    value sits on (the label's own, or the next one when the label ends its line)."""
 
     line_index: int
     label: str
@@ -108,11 +130,18 @@ class LabelHit:
         return self.words[0].page if self.words else 1
 
 
+# One or two words between a label and its colon: `Diagnosa Sementara :`, `No. RM Pasien :`.
+_FILLER = re.compile(r"\s+(?:[A-Za-z][A-Za-z()\-]*\.?\s*){1,2}[:;]\s*")
+
+
 def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None:
     """Where the value starts after a label, or None when the label is not a real label."""
     after = _AFTER.match(tl.text, match.end())
     if after:
         return after.end(), True
+    filler = _FILLER.match(tl.text, match.end())
+    if filler:
+        return filler.end(), True
     misread = _MISREAD_COLON.match(tl.text, match.end())
     if misread:
         return misread.end(), False
@@ -171,8 +200,26 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 taken.append((m.start(), m.end()))
                 value = tl.text[start:end].strip(" :;")
                 words = tuple(tl.words_in(start, end))
-                hits.append(LabelHit(index, label, value, words, colon))
+                at = index
+                if not value and colon and end >= len(tl.text):
+                    value, words = _value_below(lines, index)
+                    at = index + 1 if value else index
+                hits.append(LabelHit(at, label, value, words, colon))
     return hits
+
+
+def _value_below(lines: list[Line], index: int) -> tuple[str, tuple[Word, ...]]:
+    """`Diagnosa sementara :` ending its line: the value is the next line, when that follows
+    closely and is no `label : value` row of its own."""
+    if index + 1 >= len(lines):
+        return "", ()
+    line, nxt = lines[index], lines[index + 1]
+    gap = nxt.box.top - line.box.bottom
+    if nxt.page != line.page or gap > 1.5 * max(line.box.height, 1) or ":" in nxt.text:
+        return "", ()
+    if _starts_with_label(nxt):
+        return "", ()
+    return nxt.text, tuple(nxt.words)
 
 
 def _covered_by_longer_label(text: str, match: re.Match[str], label: str) -> bool:
@@ -219,8 +266,9 @@ def _starts_with_label(line: Line) -> bool:
 
 
 def find_label(lines: list[Line], field: str) -> LabelHit | None:
-    """The first anchored label of `field` with a non-empty value."""
-    for hit in find_labels(lines, field):
-        if hit.value:
-            return hit
-    return None
+    """The anchored label of `field` with a non-empty value and the highest weight (the
+    doctor's diagnosis over the first impression); the first of equals."""
+    hits = [hit for hit in find_labels(lines, field) if hit.value]
+    if not hits:
+        return None
+    return max(hits, key=lambda hit: label_weight(field, hit.label))

@@ -90,3 +90,53 @@ def test_bare_leading_code_with_i_read_as_one():
         "I48 Atrial"
     )
     assert repair_code_slots("2 hari demam") == "2 hari demam"
+
+
+# --- Letters as real systems print them (issue 16) -------------------------------------------
+
+
+def diagnosis_of(text: str) -> str | None:
+    return extract_diagnosis(lines_from_text(text)).text.value
+
+
+def test_label_with_words_before_its_colon_and_a_number_in_front():
+    assert diagnosis_of("III. Diagnosa Sementara : Gagal ginjal kronik") == "Gagal ginjal kronik"
+
+
+def test_value_on_the_line_below_its_label():
+    text = "Diagnosa sementara:\nStroke non hemoragik\n\nDemikian surat ini"
+    assert diagnosis_of(text) == "Stroke non hemoragik"
+
+
+def test_a_label_with_a_typo_kept_from_a_real_template():
+    assert diagnosis_of("Dignosa : Hipertensi esensial") == "Hipertensi esensial"
+
+
+def test_the_doctors_diagnosis_wins_over_the_first_impression():
+    text = "Diagnosa Awal : demam, mual, lemas\nDiagnosa Dokter : Demam tifoid"
+    assert diagnosis_of(text) == "Demam tifoid"
+    text = "Keluhan : sesak napas\nDiagnosa : Gagal jantung kongestif"
+    assert diagnosis_of(text) == "Gagal jantung kongestif"
+
+
+def test_a_secondary_diagnosis_is_not_the_diagnosis():
+    text = "Diagnosa Sekunder : Hipertensi\nDiagnosa Utama : Ca mammae"
+    assert diagnosis_of(text) == "Ca mammae"
+
+
+def test_diagnosis_table_of_a_hospital_system():
+    """`Kode ICD-10 | Diagnosis | Jenis`: the `Utama` row, not the header word `Jenis`."""
+    text = (
+        "Kode ICD-10     Diagnosis                              Jenis\n"
+        "I10             Hipertensi esensial                    Sekunder\n"
+        "N18.5           Chronic kidney disease stage 5         Utama\n"
+        "\n\nDemikian surat keterangan ini"
+    )
+    result = extract_diagnosis(lines_from_text(text))
+    assert (result.text.value, result.icd10.value) == ("Chronic kidney disease stage 5", "N18.5")
+
+
+def test_diagnosis_table_without_a_kind_column_takes_its_first_row():
+    text = "No   Diagnosa                    Kode ICD\n1    Stroke infark               I63.9\n"
+    result = extract_diagnosis(lines_from_text(text))
+    assert (result.text.value, result.icd10.value) == ("Stroke infark", "I63.9")

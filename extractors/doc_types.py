@@ -72,7 +72,7 @@ def faskes_letter(lines: list[Line]) -> ExtractedFields:
     out.add(scored_field("priority_category", category, evidence, source.page, source.boxes))
     if category is None:
         out.add(_urgency_in_sentences(lines))
-    out.add(header_value(lines, _FACILITY, "facility_name"))
+    out.add(header_value(lines, _FACILITY, "facility_name", two_lines=True))
     out.add(letter_date(lines))
     return out
 
@@ -120,15 +120,20 @@ def kk(lines: list[Line]) -> ExtractedFields:
     out.add(extract_name(lines, "head_name"))
     out.members, member_notices = extract_members(lines)
     out.notices.extend(member_notices)
-    for name in ("village", "district"):
-        hit = find_label(lines, name)
-        value = re.sub(r"\s+", " ", hit.value).strip(" .,").upper() if hit else None
-        if hit is None or not value:
-            out.add(Field(name=name))
-            continue
-        evidence = evidence_of(hit.words, anchored=hit.colon)
-        out.add(scored_field(name, value, evidence, hit.page, hit.boxes))
+    out.add(_labelled_place(lines, "village"))
+    out.add(_labelled_place(lines, "district"))
     return out
+
+
+def _labelled_place(lines: list[Line], name: str) -> Field:
+    """A village or district printed after its label (KK, KTP: `Kel/Desa : JURANG MANGU
+    BARAT`), upper-cased."""
+    hit = find_label(lines, name)
+    value = re.sub(r"\s+", " ", hit.value).strip(" .,").upper() if hit else None
+    if hit is None or not value:
+        return Field(name=name)
+    evidence = evidence_of(hit.words, anchored=hit.colon)
+    return scored_field(name, value, evidence, hit.page, hit.boxes)
 
 
 def ktp(lines: list[Line]) -> ExtractedFields:
@@ -138,6 +143,8 @@ def ktp(lines: list[Line]) -> ExtractedFields:
     out.notices.extend(notices)
     out.add(extract_name(lines))
     out.add(birth_date(lines))
+    out.add(_labelled_place(lines, "village"))
+    out.add(_labelled_place(lines, "district"))
     return out
 
 
@@ -155,7 +162,10 @@ def _place(field: Field) -> Field:
     return field.model_copy(update={"value": value})
 
 
-_LETTER_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*(?:\s*/\s*[A-Za-z0-9.\-]+)+")
+# Segments joined by slashes, or by a dash after a space as typists do (`474/120 -Ket/Ds-2009`).
+_LETTER_NUMBER = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9.\-]*(?:\s*/\s*[A-Za-z0-9.\-]+|\s+-\s*[A-Za-z0-9.][A-Za-z0-9.\-]*)+"
+)
 
 
 def _letter_number(lines: list[Line]) -> Field:

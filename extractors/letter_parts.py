@@ -6,7 +6,7 @@ import re
 
 from extractors.confidence import evidence_of, scored_field
 from extractors.dates import find_dates, parse_date
-from extractors.labels import continuation, find_label
+from extractors.labels import continuation, find_label, label_regex, label_table
 from models import Field, Line
 
 # Words on a line that make its date something other than the letter's own date.
@@ -73,9 +73,53 @@ def header_lines(lines: list[Line], share: float = 0.3) -> list[Line]:
     return [line for line in first if line.box.top <= bottom * share]
 
 
-def header_value(lines: list[Line], pattern: re.Pattern[str], name: str) -> Field:
-    """The rest of the first letterhead line that matches `pattern` (group 1 is the value)."""
-    for line in header_lines(lines):
+# The addressee block of a letter (`Kepada Yth.` / `Direktur RSUD ...` / `di Tempat`): names a
+# facility that is not the one writing.
+_ADDRESSEE = re.compile(r"^\s*(?:kepada\s*(?:yth|yang)|yth\.?\s)", re.IGNORECASE)
+_ADDRESSEE_END = re.compile(r"^\s*di\s*[-.]?\s*(?:tempat|\w+)\s*$", re.IGNORECASE)
+# A letterhead line that is an address or a contact, never the rest of a name.
+_KOP_DETAIL = re.compile(
+    r"\b(?:jl|jln|jalan|telp|telepon|tlp|fax|email|e-mail|website|kode\s*pos|kec|kab|"
+    r"kecamatan|kabupaten|desa|kelurahan|hp|wa|no|surat|keterangan)\b|[@:\d]",
+    re.IGNORECASE,
+)
+
+
+def _without_addressee(lines: list[Line]) -> list[Line]:
+    kept: list[Line] = []
+    skipping = 0
+    for line in lines:
+        if _ADDRESSEE.match(line.text):
+            skipping = 4
+        if skipping:
+            skipping = 0 if _ADDRESSEE_END.match(line.text) else skipping - 1
+            continue
+        kept.append(line)
+    return kept
+
+
+def _name_goes_on(line: Line, nxt: Line) -> bool:
+    """A letterhead name broken over two lines: the next line follows closely in letters of
+    the same size, in capitals, and is no address or contact line."""
+    gap = nxt.box.top - line.box.bottom
+    same_size = abs(nxt.box.height - line.box.height) <= 0.25 * line.box.height
+    letters = re.sub(r"[^A-Za-z]", "", nxt.text)
+    return (
+        nxt.page == line.page
+        and 0 <= gap < 0.8 * line.box.height
+        and same_size
+        and letters.isupper()
+        and not _KOP_DETAIL.search(nxt.text)
+    )
+
+
+def header_value(
+    lines: list[Line], pattern: re.Pattern[str], name: str, two_lines: bool = False
+) -> Field:
+    """The rest of the first letterhead line that matches `pattern` (group 1 is the value);
+    an addressee block is skipped. `two_lines`: a name may go on to the next line."""
+    header = _without_addressee(header_lines(lines))
+    for index, line in enumerate(header):
         m = pattern.search(line.text)
         if not m:
             continue
@@ -83,8 +127,33 @@ def header_value(lines: list[Line], pattern: re.Pattern[str], name: str) -> Fiel
         if not value:
             continue
         words = [w for w in line.words if w.text.strip(",.") in value.split()] or line.words
+        if two_lines and index + 1 < len(header) and _name_goes_on(line, header[index + 1]):
+            value = f"{value} {header[index + 1].text.strip(' ,.')}"
+            words = [*words, *header[index + 1].words]
         return scored_field(name, value, evidence_of(words), line.page, [w.box for w in words])
     return Field(name=name)
+
+
+# A colon OCR read as a 1 glued to the day: `Tanggal Lahir 111 - 07 - 1963`.
+_GLUED_COLON = re.compile(r"^\s*[:;]?\s*[1lI|!](?=\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4})")
+
+
+def _glued_birth_date(lines: list[Line]) -> Field:
+    """A birth date whose label's colon was read as a digit glued to the day; tried only when
+    the label gave no date, so a real `11-07` is never cut."""
+    for line in lines:
+        for label in label_table()["birth_date"]:
+            match = label_regex(label).search(line.text)
+            rest = line.text[match.end() :] if match else ""
+            glued = _GLUED_COLON.match(rest)
+            parsed = parse_date(rest[glued.end() :], kind="birth") if glued else None
+            if parsed is not None:
+                words = [w for w in line.words if any(ch.isdigit() for ch in w.text)]
+                evidence = evidence_of(words or line.words, repaired=1)
+                return scored_field(
+                    "birth_date", parsed.isoformat(), evidence, line.page, [w.box for w in words]
+                )
+    return Field(name="birth_date")
 
 
 def birth_date(lines: list[Line]) -> Field:
@@ -92,7 +161,7 @@ def birth_date(lines: list[Line]) -> Field:
     (`KONAWE, 7 Maret` / `2005`) is read with its continuation."""
     hit = find_label(lines, "birth_date")
     if hit is None:
-        return Field(name="birth_date")
+        return _glued_birth_date(lines)
     words = list(hit.words)
     parsed = parse_date(hit.value, kind="birth")
     if parsed is None:
@@ -100,7 +169,7 @@ def birth_date(lines: list[Line]) -> Field:
         words += more
         parsed = parse_date(" ".join([hit.value, *(w.text for w in more)]), kind="birth")
     if parsed is None:
-        return Field(name="birth_date")
+        return _glued_birth_date(lines)
     digit_words = [w for w in words if any(ch.isdigit() for ch in w.text)] or words
     evidence = evidence_of(words, anchored=hit.colon)
     return scored_field(

@@ -42,7 +42,7 @@ FIELDS_BY_DOC_TYPE: dict[DocType, tuple[str, ...]] = {
         "letter_date",
     ),
     DocType.kk: ("kk_number", "head_name", "village", "district"),
-    DocType.ktp: ("nik", "name", "birth_date"),
+    DocType.ktp: ("nik", "name", "birth_date", "village", "district"),
     DocType.unknown: (),
 }
 

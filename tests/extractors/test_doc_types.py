@@ -71,3 +71,39 @@ def test_urgency_stated_in_a_sentence_is_read_unsurely():
     assert (field.value, field.confidence) == ("igd", 0.5)
     plain = faskes_letter(lines_from_text(LETTER_TOP + "Diagnosa : Hipertensi\n" + LETTER_END))
     assert plain.fields["priority_category"].value is None
+
+
+def test_a_letter_number_with_a_spaced_dash_and_a_roman_month():
+    got = sktm(lines_from_text("Nomor : 474/120 -Ket/Ds-2009/I/2026")).fields["letter_number"]
+    assert got.value == "474/120 -Ket/Ds-2009/I/2026"
+
+
+def test_a_facility_name_broken_over_two_kop_lines():
+    text = "KLINIK PRATAMA ANNISA\nMEDIKA\nJl. Merdeka No. 5 Telp 0561\nSURAT KETERANGAN\n"
+    assert faskes_letter(lines_from_text(text)).fields["facility_name"].value == (
+        "KLINIK PRATAMA ANNISA MEDIKA"
+    )
+
+
+def test_the_addressee_is_not_the_facility():
+    text = (
+        "PEMERINTAH KABUPATEN SAMBAS\nDINAS KESEHATAN\nUPT PUSKESMAS TEBAS\nJl. Raya Tebas\n"
+        "Kepada Yth.\nDirektur RSUD Sambas\ndi Tempat\nNama : SITI\n"
+    )
+    assert faskes_letter(lines_from_text(text)).fields["facility_name"].value == (
+        "UPT PUSKESMAS TEBAS"
+    )
+
+
+def test_ktp_village_and_district_multi_word():
+    from extractors.doc_types import ktp
+
+    text = (
+        "NIK : 3674011107630001\nNama : BUDI SANTOSO\nKel/Desa : JURANG MANGU BARAT\n"
+        "Kecamatan : PONDOK AREN\nAgama : ISLAM\n"
+    )
+    fields = ktp(lines_from_text(text)).fields
+    assert (fields["village"].value, fields["district"].value) == (
+        "JURANG MANGU BARAT",
+        "PONDOK AREN",
+    )

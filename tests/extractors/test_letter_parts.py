@@ -37,3 +37,9 @@ def test_birth_date_wrapped():
 
 def test_birth_date_two_digit_year_is_in_the_past():
     assert birth_date(lines_from_text("Tgl. Lahir : 05-07-89")).value == "1989-07-05"
+
+
+def test_a_birth_date_whose_colon_was_read_as_a_digit_glued_to_the_day():
+    for text in ("Tanggal Lahir : 111 - 07 - 1963", "Tanggal Lahir 111 - 07 - 1963"):
+        assert birth_date(lines_from_text(text)).value == "1963-07-11", text
+    assert birth_date(lines_from_text("Tgl Lahir : 11-07-1963")).value == "1963-07-11"

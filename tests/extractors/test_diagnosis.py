@@ -140,3 +140,20 @@ def test_diagnosis_table_without_a_kind_column_takes_its_first_row():
     text = "No   Diagnosa                    Kode ICD\n1    Stroke infark               I63.9\n"
     result = extract_diagnosis(lines_from_text(text))
     assert (result.text.value, result.icd10.value) == ("Stroke infark", "I63.9")
+
+
+def test_a_diagnosis_without_a_label_is_found_by_its_who_code():
+    text = "Pasien tersebut di atas\nN18.5 Chronic kidney disease stage 5\nDemikian"
+    result = extract_diagnosis(lines_from_text(text))
+    assert (result.text.value, result.icd10.value) == ("Chronic kidney disease stage 5", "N18.5")
+    assert (
+        result.text.confidence
+        < extract_diagnosis(
+            lines_from_text("Diagnosa : N18.5 Chronic kidney disease stage 5")
+        ).text.confidence
+    )
+
+
+def test_a_letter_and_two_digits_that_are_no_who_code_are_no_diagnosis():
+    text = "Pasien tersebut di atas\nBlok A10 Perumahan Griya Asri\nDemikian"
+    assert extract_diagnosis(lines_from_text(text)).text.value is None

@@ -69,9 +69,11 @@ DEPLOYMENT = f"intake/{DEPLOYMENT_NAME}"  # "<flow name>/<deployment name>"
 CHUNK = 20  # submissions per flow run: ~1 min of OCR on 2 cores beside ~5 s of run start-up
 HEARTBEAT_SECONDS = 30  # Prefect's minimum (flow_engine.MINIMUM_HEARTBEAT_INTERVAL)
 SILENT_SECONDS = 90  # three heartbeats missed: the run's machine is gone
-DEADLINE_SECONDS = 180  # dispatch's own limit on silence, should the automation not fire
+# dispatch's own limit on silence, should the automation not fire: longer than three of
+# Prefect's default heartbeats (180 s), for runs of a deployment made before heartbeats were set
+DEADLINE_SECONDS = 600
 ATTEMPTS = 3  # runs per chunk: the first and two resubmissions
-ZOMBIES = "reaktivasi: crash runs whose heartbeats stopped"
+ZOMBIES = "reaktivasi: crash intake runs whose heartbeats stopped"
 
 
 def ensure_pool(client: SyncPrefectClient, pool: str) -> None:
@@ -95,13 +97,12 @@ def deploy(ocr_slots: int, pool: str = POOL, source: str | None = None) -> UUID:
     with get_client(sync_client=True) as client:
         ensure_pool(client, pool)
         client.upsert_global_concurrency_limit_by_name(OCR_LIMIT, ocr_slots)
-        ensure_zombie_automation(client)
     if source:
         loaded = flow.from_source(source, entrypoint="flows/intake.py:intake")
         entrypoint_type = EntrypointType.FILE_PATH
     else:
         loaded, entrypoint_type = intake, EntrypointType.MODULE_PATH
-    return loaded.deploy(
+    deployment_id = loaded.deploy(
         name=DEPLOYMENT_NAME,
         work_pool_name=pool,
         build=False,
@@ -112,13 +113,18 @@ def deploy(ocr_slots: int, pool: str = POOL, source: str | None = None) -> UUID:
         print_next_steps=False,
         ignore_warnings=True,  # a process pool is the point here, not a local-dev shortcut
     )
+    with get_client(sync_client=True) as client:
+        ensure_zombie_automation(client, deployment_id)
+    return deployment_id
 
 
-def ensure_zombie_automation(client: SyncPrefectClient) -> UUID:
-    """The automation that marks a flow run `Crashed` once its heartbeats stop for
-    `SILENT_SECONDS` (https://docs.prefect.io/v3/advanced/detect-zombie-flows): the run of a
-    lost machine then leaves `Running` (or a stuck `Cancelling`) by itself. Replaced on every
-    `deploy`, so there is exactly one."""
+def ensure_zombie_automation(client: SyncPrefectClient, deployment_id: UUID) -> UUID:
+    """The automation that marks a run of the deployment `Crashed` once its heartbeats stop
+    for `SILENT_SECONDS` (https://docs.prefect.io/v3/advanced/detect-zombie-flows): the run of
+    a lost machine then leaves `Running` (or a stuck `Cancelling`) by itself. Only this
+    deployment's runs: every other flow run (`dispatch`, `watch-inbox`) sends Prefect's default
+    heartbeat, every 180 s, and would be crashed between two. Replaced on every `deploy`, so
+    there is exactly one."""
     for old in client.read_automations_by_name(ZOMBIES):
         client.delete_automation(old.id)
     return client.create_automation(
@@ -136,6 +142,12 @@ def ensure_zombie_automation(client: SyncPrefectClient) -> UUID:
                     "prefect.flow-run.Crashed",
                 },
                 match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+                match_related=ResourceSpecification(
+                    {
+                        "prefect.resource.role": "deployment",
+                        "prefect.resource.id": f"prefect.deployment.{deployment_id}",
+                    }
+                ),
                 for_each={"prefect.resource.id"},
                 posture=Posture.Proactive,
                 threshold=1,

@@ -516,6 +516,19 @@ def objects(bucket: S3Storage) -> dict[str, tuple]:
     }
 
 
+def dispatch_states(api_url: str) -> list[str]:
+    """The states of the `dispatch` runs: the heartbeat automation must leave them alone."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["dispatch"])), limit=200
+        )
+    return [r.state.name for r in runs]
+
+
 def server_records(api_url: str) -> tuple[list, list, object]:
     """The intake runs, their logs and the `ocr` limit, from the server."""
     from prefect.client.orchestration import get_client
@@ -645,6 +658,14 @@ def test_postgres_readme_commands_two_workers_each_submission_decided_once(postg
     with engine.connect() as connection:
         decided_after = connection.execute(select(decision.c.submission, decision.c.decided_at))
         assert sorted(decided_after.all()) == decided_before
+    assert dispatch_states(cluster.api_url) == ["Completed", "Completed"]
+
+    # Stopping a worker: Ctrl-C (SIGINT) or SIGTERM, as the README says.
+    for name, how in zip(WORKERS, (signal.SIGINT, signal.SIGTERM), strict=True):
+        worker = cluster.processes.children[name]
+        worker.send_signal(how)
+        assert worker.wait(timeout=120) == 0
+        assert f"Worker '{name}' stopped!" in cluster.processes.output(name)
 
 
 def wait_reading(cluster: Cluster, seconds: float = 600) -> str:
@@ -695,6 +716,7 @@ def batch_survives(cluster: Cluster, lost_machine: bool) -> tuple[list, list]:
     assert completed == Counter(list(truth))  # each submission in exactly one completed run
     assert decided_in_logs(logs) == as_logged(truth)  # decided once
     assert "run again" in output
+    assert dispatch_states(cluster.api_url) == ["Completed"]
     what = "lost machine" if lost_machine else "worker killed"
     print(f"\n{what}: batch in {elapsed:.1f} s; runs {[(r.name, r.state.name) for r in runs]}")
     print(f"crashed: {[r.state.message for r in lost]}")

@@ -53,6 +53,15 @@ demo: setup
 	$(BIN)/reaktivasi process $(DEMO_DIR)/inbox --deactivation $(DEMO_DIR)/deactivation.csv \
 		--as-of $$(cat $(DEMO_DIR)/as_of.txt) --out $(DEMO_DIR)/out
 	@$(BIN)/python -c "import json,sys; t={json.loads(l)['submission']:json.loads(l) for l in open('$(DEMO_DIR)/truth.jsonl')}; d={json.loads(l)['submission']:json.loads(l) for l in open('$(DEMO_DIR)/out/decisions.jsonl')}; ok=sum(t[k]==d.get(k) for k in t); print(f'decisions equal to the generator truth: {ok}/{len(t)}'); [print('  differs:', k, 'truth', t[k]['status'], t[k]['reasons'], '| decided', d.get(k, {}).get('status'), d.get(k, {}).get('reasons')) for k in t if t[k]!=d.get(k)]"
+	@out=$(DEMO_DIR)/out; as_of=$$(cat $(DEMO_DIR)/as_of.txt); \
+	echo; echo "What next — the demo's results are in $$out/:"; \
+	echo "  decisions  $$out/decisions.jsonl  (one line per submission: status, reasons, priority, NIK)"; \
+	echo "  replies    $$out/outbox/  ($$(ls $$out/outbox 2>/dev/null | wc -l) WhatsApp replies naming what is missing)"; \
+	echo "  worklist   $$out/exports/worklist.csv and worklist.xlsx  (ready cases, urgent first, for SIKS-NG)"; \
+	echo "  the rest   $$out/state.sqlite  (the list, every extraction and decision; needs_review = the review queue)"; \
+	echo "Open the review UI on these results (the first command asks a password twice):"; \
+	echo "  $(BIN)/reaktivasi users add admin --role admin --out $$out"; \
+	echo "  $(BIN)/reaktivasi review serve --out $$out --as-of $$as_of --port 8000   # then http://127.0.0.1:8000"
 
 test: setup
 	$(BIN)/ruff check .

@@ -219,12 +219,13 @@ def report(family: str, folder: Path, out: Path, seconds: float) -> dict:
 
 
 def _documents_table(rows: list[dict]) -> None:
-    print(f"\n{'document × capture':34} {'n':>4} {'type':>6} " + " ".join(
-        f"{name[:10]:>10}" for name in ("nik", "register", "diagnosis", "priority", "members")
-    ))  # fmt: skip
-    _grouped(rows, lambda r: f"{r['doc_type']} × {r['capture']}")
-    print(f"\n{'layout':34} {'n':>4} {'type':>6}")
-    _grouped(rows, lambda r: f"{r['doc_type']}/{r['layout']}")
+    names = ("nik", "register", "diagnosis", "priority", "members")
+    for title, key in (
+        ("document × capture", lambda r: f"{r['doc_type']} × {r['capture']}"),
+        ("layout", lambda r: f"{r['doc_type']}/{r['layout']}"),
+    ):
+        print(f"\n{title:34} {'n':>4} {'type':>6} " + " ".join(f"{n:>10}" for n in names))
+        _grouped(rows, key)
 
 
 def _grouped(rows: list[dict], key) -> None:

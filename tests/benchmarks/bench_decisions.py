@@ -61,7 +61,7 @@ def generate(family: str, seed: int, count: int, out: Path) -> None:
         return
     module = {"own": "fixtures.submissions", "heldout": "fixtures.heldout"}[family]
     command = [sys.executable, "-m", module, "--seed", str(seed), "--count", str(count)]
-    command += ["--out", str(out)] + (["--captures"] if family == "own" else [])
+    command += ["--out", str(out)] + (["--captures", "--zoo"] if family == "own" else [])
     subprocess.run(command, check=True, cwd=ROOT)
 
 

@@ -130,8 +130,9 @@ class LabelHit:
         return self.words[0].page if self.words else 1
 
 
-# One or two words between a label and its colon: `Diagnosa Sementara :`, `No. RM Pasien :`.
-_FILLER = re.compile(r"\s+(?:[A-Za-z][A-Za-z()\-]*\.?\s*){1,2}[:;]\s*")
+# One or two words between a label and its colon: `Diagnosa Sementara :`, `No. RM Pasien :`,
+# `No. RM (Rekam Medis) :`, `Diagnosa (ICD-10) :`.
+_FILLER = re.compile(r"\s+(?:\(?[A-Za-z][A-Za-z0-9\-]*\)?\.?\s*){1,2}[:;]\s*")
 
 
 def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None:
@@ -200,12 +201,18 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 taken.append((m.start(), m.end()))
                 value = tl.text[start:end].strip(" :;")
                 words = tuple(tl.words_in(start, end))
+                if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
+                    value, words = "", ()
                 at = index
                 if not value and colon and end >= len(tl.text):
                     value, words = _value_below(lines, index)
                     at = index + 1 if value else index
                 hits.append(LabelHit(at, label, value, words, colon))
     return hits
+
+
+def _is_label(text: str) -> bool:
+    return bool(text) and any(label_regex(label).fullmatch(text) for label in _all_labels())
 
 
 def _value_below(lines: list[Line], index: int) -> tuple[str, tuple[Word, ...]]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from statistics import median
 
 from extractors.confidence import evidence_of, scored_field
 from extractors.dates import find_dates, parse_date
 from extractors.labels import continuation, find_label, label_regex, label_table
-from models import Field, Line
+from models import Field, Line, Word
 
 # Words on a line that make its date something other than the letter's own date.
 _NOT_LETTER_DATE = re.compile(
@@ -98,19 +99,25 @@ def _without_addressee(lines: list[Line]) -> list[Line]:
     return kept
 
 
-def _name_goes_on(line: Line, nxt: Line) -> bool:
-    """A letterhead name broken over two lines: the next line follows closely in letters of
-    the same size, in capitals, and is no address or contact line."""
-    gap = nxt.box.top - line.box.bottom
-    same_size = abs(nxt.box.height - line.box.height) <= 0.25 * line.box.height
+def _name_goes_on(words: list[Word], nxt: Line) -> bool:
+    """A letterhead name broken over two lines: the next line follows closely, in capitals no
+    smaller than half the name's, and is no address or contact line. (Word boxes, not line
+    boxes: a logo beside the kop makes its line tall.)"""
+    height = median(w.box.height for w in words)
+    bottom = max(w.box.bottom for w in words)
+    gap = nxt.box.top - bottom
     letters = re.sub(r"[^A-Za-z]", "", nxt.text)
     return (
-        nxt.page == line.page
-        and 0 <= gap < 0.8 * line.box.height
-        and same_size
+        nxt.page == words[0].page
+        and -0.2 * height <= gap < 1.2 * height
+        and median(w.box.height for w in nxt.words) >= 0.5 * height
         and letters.isupper()
         and not _KOP_DETAIL.search(nxt.text)
     )
+
+
+# OCR debris a logo beside the kop leaves at a line's ends: `fk RUMAH SAKIT ... fx`.
+_LOGO_DEBRIS = re.compile(r"^(?:[a-z]{1,3}\s+)+|(?:\s+[a-z]{1,3})+$")
 
 
 def header_value(
@@ -123,11 +130,11 @@ def header_value(
         m = pattern.search(line.text)
         if not m:
             continue
-        value = re.sub(r"\s+", " ", m.group(1)).strip(" ,.:")
+        value = _LOGO_DEBRIS.sub("", re.sub(r"\s+", " ", m.group(1))).strip(" ,.:")
         if not value:
             continue
         words = [w for w in line.words if w.text.strip(",.") in value.split()] or line.words
-        if two_lines and index + 1 < len(header) and _name_goes_on(line, header[index + 1]):
+        if two_lines and index + 1 < len(header) and _name_goes_on(words, header[index + 1]):
             value = f"{value} {header[index + 1].text.strip(' ,.')}"
             words = [*words, *header[index + 1].words]
         return scored_field(name, value, evidence_of(words), line.page, [w.box for w in words])

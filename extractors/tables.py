@@ -3,9 +3,10 @@
 Hospital systems print a diagnosis as `Kode ICD-10 | Diagnosis | Jenis` with `Utama` and
 `Sekunder` rows; read as label and value, the header word `Jenis` looks like the diagnosis.
 Here a header row is a line (without a colon) where the words of at least two columns stand
-apart; each column spans from its header's left edge to the gap before the next header, and a
-word of a row belongs to the column its centre falls in. Ruled or not makes no difference:
-the preprocessing has removed the rules.
+apart; a row is cut into cells at the gaps wider than a letter is tall, and each cell goes to
+the column whose header it overlaps most (a centred header sits inside its cell; a long value
+runs past its header). Ruled or not makes no difference: the preprocessing has removed the
+rules.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _LETTERS = re.compile(r"[^a-z0-9]")
 
 @dataclass(frozen=True)
 class Column:
+    """A column: its key and where its header's words stand."""
+
     key: str
     left: float
     right: float
@@ -65,13 +68,7 @@ def header_columns(line: Line, headers: dict[str, tuple[str, ...]]) -> list[Colu
             starts.append((key, word.box.left, word.box.right))
     if len({key for key, _, _ in starts}) < 2:
         return None
-    # Cells run from under their header to just before the next one (a long value passes its
-    # header's right edge); a centred header's cell may begin a little left of it.
-    bounds = [
-        starts[i + 1][1] - 0.25 * (starts[i + 1][1] - starts[i][2]) for i in range(len(starts) - 1)
-    ]
-    edges = [float("-inf"), *bounds, float("inf")]
-    return [Column(key, edges[i], edges[i + 1]) for i, (key, _, _) in enumerate(starts)]
+    return [Column(key, left, right) for key, left, right in starts]
 
 
 def rows_below(lines: list[Line], index: int, columns: list[Column], limit: int = 8) -> list[Row]:
@@ -86,15 +83,38 @@ def rows_below(lines: list[Line], index: int, columns: list[Column], limit: int 
         if re.search(r"[A-Za-z]\s*:", line.text):
             break
         cells: dict[str, list[Word]] = {}
-        for word in line.words:
-            centre = word.box.left + word.box.width / 2
-            for column in columns:
-                if column.left <= centre < column.right:
-                    cells.setdefault(column.key, []).append(word)
-                    break
+        for chunk in _cells(line):
+            cells.setdefault(_column_of(chunk, columns), []).extend(chunk)
         rows.append(Row(line, cells))
         previous = line
     return rows
+
+
+def _cells(line: Line) -> list[list[Word]]:
+    """The line cut where the space between two words is wider than a letter is tall: the
+    gap between two cells, ruled or not."""
+    chunks: list[list[Word]] = []
+    for word in line.words:
+        if chunks and word.box.left - chunks[-1][-1].box.right <= 0.9 * line.box.height:
+            chunks[-1].append(word)
+        else:
+            chunks.append([word])
+    return chunks
+
+
+def _column_of(chunk: list[Word], columns: list[Column]) -> str:
+    """The column whose header the cell overlaps most; none overlapping, the nearest. A cell
+    under a centred header starts left of it but still overlaps it."""
+    left, right = chunk[0].box.left, chunk[-1].box.right
+
+    def overlap(column: Column) -> float:
+        return min(right, column.right) - max(left, column.left)
+
+    best = max(columns, key=overlap)
+    if overlap(best) > 0:
+        return best.key
+    centre = (left + right) / 2
+    return min(columns, key=lambda c: abs((c.left + c.right) / 2 - centre)).key
 
 
 def find_table(

@@ -157,3 +157,18 @@ def test_a_diagnosis_without_a_label_is_found_by_its_who_code():
 def test_a_letter_and_two_digits_that_are_no_who_code_are_no_diagnosis():
     text = "Pasien tersebut di atas\nBlok A10 Perumahan Griya Asri\nDemikian"
     assert extract_diagnosis(lines_from_text(text)).text.value is None
+
+
+def test_a_column_header_after_a_label_is_no_value():
+    """Khanza's resume: `Diagnosa Akhir : Kode ICD` heads a list; the Utama row follows."""
+    text = (
+        "Diagnosa Akhir : Kode ICD\n- Diagnosa Utama : Diabetes melitus tipe 2 (E11.9)\n"
+        "- Diagnosa Sekunder : Dermatitis kontak alergi (L23.9)"
+    )
+    result = extract_diagnosis(lines_from_text(text))
+    assert (result.text.value, result.icd10.value) == ("Diabetes melitus tipe 2", "E11.9")
+
+
+def test_words_in_brackets_between_label_and_colon():
+    result = extract_diagnosis(lines_from_text("Diagnosa (ICD-10) : L23.9 - Dermatitis kontak"))
+    assert (result.text.value, result.icd10.value) == ("Dermatitis kontak", "L23.9")

@@ -3,7 +3,12 @@
 from extractors.lines import lines_from_text
 from extractors.tables import find_table, header_columns
 
-HEADERS = {"code": ("kode", "icd10"), "diagnosis": ("diagnosis", "diagnosa"), "kind": ("jenis",)}
+HEADERS = {
+    "number": ("no",),
+    "code": ("kode", "icd10"),
+    "diagnosis": ("diagnosis", "diagnosa"),
+    "kind": ("jenis",),
+}
 
 
 def test_a_header_row_names_its_columns_left_to_right():
@@ -27,3 +32,14 @@ def test_rows_stop_at_the_next_label_row():
     _, rows = find_table(lines_from_text(text), HEADERS, "diagnosis")
     assert [r.text("diagnosis") for r in rows] == ["Hipertensi"]
     assert rows[0].text("kind") == "Utama"
+
+
+def test_a_cell_under_a_centred_header_goes_to_its_column():
+    """The diagnosis cell starts left of its centred header but overlaps it."""
+    text = (
+        "No    Kode ICD-10           Diagnosis                     Jenis\n"
+        "1     K74.6      Sirosis hepatis dengan asites dan hematemesis    Utama\n"
+    )
+    _, rows = find_table(lines_from_text(text), HEADERS, "diagnosis")
+    assert rows[0].text("diagnosis") == "Sirosis hepatis dengan asites dan hematemesis"
+    assert (rows[0].text("code"), rows[0].text("kind")) == ("K74.6", "Utama")

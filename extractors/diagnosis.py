@@ -9,7 +9,7 @@ from extractors.confidence import evidence_of, scored_field
 from extractors.icd10 import find_codes, known_code, repair_code_slots
 from extractors.labels import continuation, find_label
 from extractors.tables import Row, find_table
-from models import Box, Field, Line
+from models import Box, Field, Line, Word
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,8 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
             hit.page,
             [w.box for w in code_words] or boxes,
         )
+    elif (beside := _code_beside(lines[hit.line_index], words)) is not None:
+        code_field = beside
     elif (separate := _separate_code(lines)) is not None:
         code_field = separate
     text = strip_code(raw)
@@ -138,6 +140,20 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
 def _code_form(text: str) -> str:
     codes = find_codes(text)
     return codes[0].code if codes else ""
+
+
+def _code_beside(line: Line, value_words: list[Word]) -> Field | None:
+    """A code in its own column on the diagnosis's row (`Diagnosa Utama : Diabetes melitus
+    tipe 2        (E11.9)`), beyond where the value ended."""
+    rest = [
+        w for w in line.words if w not in value_words and w.box.left > value_words[-1].box.right
+    ]
+    codes = find_codes(repair_code_slots(" ".join(w.text for w in rest))) if rest else []
+    if not codes:
+        return None
+    code_words = [w for w in rest if find_codes(w.text)] or rest
+    evidence = evidence_of(code_words, anchored=False)
+    return scored_field("icd10", codes[0].code, evidence, line.page, [w.box for w in code_words])
 
 
 def _separate_code(lines: list[Line]) -> Field | None:

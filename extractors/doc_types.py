@@ -72,9 +72,25 @@ def faskes_letter(lines: list[Line]) -> ExtractedFields:
     out.add(scored_field("priority_category", category, evidence, source.page, source.boxes))
     if category is None:
         out.add(_urgency_in_sentences(lines))
-    out.add(header_value(lines, _FACILITY, "facility_name", two_lines=True))
+    facility = header_value(lines, _FACILITY, "facility_name", two_lines=True)
+    out.add(facility if facility.value else _signed_facility(lines))
     out.add(letter_date(lines))
     return out
+
+
+_SIGNED_FACILITY = re.compile(r"^(?:UPTD?\.?\s+)?(?:PUSKESMAS|RSUD|RSU|RUMAH\s+SAKIT|KLINIK)\b")
+
+
+def _signed_facility(lines: list[Line]) -> Field:
+    """A letter with no kop names its facility in capitals above the signature (`KLINIK
+    PRATAMA RAHMAT HUSADA`): the last such line, found without its kop, so less sure."""
+    for line in reversed(lines):
+        text = line.text.strip(" ,.")
+        letters = re.sub(r"[^A-Za-z]", "", text)
+        if _SIGNED_FACILITY.match(text) and letters.isupper():
+            evidence = evidence_of(line.words, anchored=False)
+            return scored_field("facility_name", text, evidence, line.page, [line.box])
+    return Field(name="facility_name")
 
 
 SENTENCE_CONFIDENCE = 0.5  # urgency named outside the diagnosis: below review, never a waiver
@@ -106,7 +122,9 @@ def sktm(lines: list[Line]) -> ExtractedFields:
     out.add(extract_name(lines))
     out.add(birth_date(lines))
     for name, pattern in (("village", _VILLAGE), ("district", _DISTRICT)):
-        out.add(_place(header_value(lines, pattern, name)))
+        place = _place(header_value(lines, pattern, name))
+        # A form prints them as fields (`Pemerintah Desa/Kelurahan : MAJIKO TONGONE`).
+        out.add(place if place.value else _labelled_place(lines, name))
     out.add(_letter_number(lines))
     out.add(letter_date(lines))
     return out

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from statistics import median
 
 import yaml
 
@@ -158,10 +159,26 @@ def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None
     return None
 
 
+# A word of a field we have no label for, with its colon: `Ket:`, `Poli / Unit Tujuan :`.
+_UNKNOWN_LABEL = re.compile(r"\s(?=[A-Z][A-Za-z.]{1,20}\s?:(?!\d))")
+COLUMN_GAP = 2.5  # a gap this many letter heights wide starts another column of a form
+
+
 def _value_end(tl: TextLine, start: int) -> int:
     """The value stops where the next field's label begins: a label followed by a colon, or
-    one standing after a wide gap (a form's second column, whose colon OCR may have lost)."""
+    one standing after a wide gap (a form's second column, whose colon OCR may have lost); a
+    capitalised word with a colon of its own; or a gap as wide as a form's column gap."""
     end = len(tl.text)
+    unknown = _UNKNOWN_LABEL.search(tl.text, start + 1)
+    if unknown:
+        end = unknown.start()
+    first = tl.word_at(start)
+    height = max(1, median(w.box.height for w in tl.line.words))  # a dash is 3 px tall
+    for index in range(first + 1, len(tl.line.words)):
+        left, right = tl.line.words[index - 1], tl.line.words[index]
+        if right.box.left - left.box.right > COLUMN_GAP * height:
+            end = min(end, tl.spans[index][0])
+            break
     for label in _all_labels():
         for m in label_regex(label).finditer(tl.text, start):
             if m.start() <= start or m.start() >= end:

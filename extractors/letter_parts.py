@@ -142,7 +142,7 @@ def header_value(
 
 
 # A colon OCR read as a 1 glued to the day: `Tanggal Lahir 111 - 07 - 1963`.
-_GLUED_COLON = re.compile(r"^\s*[:;]?\s*[1lI|!](?=\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4})")
+_GLUED_COLON = re.compile(r"^\s*[:;]?\s*[1lI|!][:;]?(?=\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4})")
 
 
 def _glued_birth_date(lines: list[Line]) -> Field:

@@ -172,3 +172,9 @@ def test_a_column_header_after_a_label_is_no_value():
 def test_words_in_brackets_between_label_and_colon():
     result = extract_diagnosis(lines_from_text("Diagnosa (ICD-10) : L23.9 - Dermatitis kontak"))
     assert (result.text.value, result.icd10.value) == ("Dermatitis kontak", "L23.9")
+
+
+def test_a_code_in_its_own_column_on_the_diagnosis_row():
+    text = "- Diagnosa Utama : Diabetes melitus tipe 2                          (E11.9)"
+    result = extract_diagnosis(lines_from_text(text))
+    assert (result.text.value, result.icd10.value) == ("Diabetes melitus tipe 2", "E11.9")

@@ -107,3 +107,22 @@ def test_ktp_village_and_district_multi_word():
         "JURANG MANGU BARAT",
         "PONDOK AREN",
     )
+
+
+def test_a_letter_without_kop_names_its_facility_above_the_signature():
+    text = (
+        "Kepada Yth.\nBapak Kepala Dinas Sosial\ndi -\nTempat\nSURAT KETERANGAN\n"
+        "Nama : LALA ARYANI\nDemikian surat ini\nHormat kami,\nDokter Penanggung Jawab\n"
+        "KLINIK PRATAMA RAHMAT HUSADA\ndr. Ami Salwa\n"
+    )
+    got = faskes_letter(lines_from_text(text)).fields["facility_name"].value
+    assert got == "KLINIK PRATAMA RAHMAT HUSADA"
+
+
+def test_sktm_form_prints_village_and_district_as_fields():
+    text = (
+        "Pemerintah Desa/Kelurahan : MAJIKO TONGONE Ket: Lembar 1\n"
+        "Kecamatan : WASILE UTARA\nSURAT KETERANGAN TIDAK MAMPU\nNama : HARJAYA\n"
+    )
+    fields = sktm(lines_from_text(text)).fields
+    assert (fields["village"].value, fields["district"].value) == ("MAJIKO TONGONE", "WASILE UTARA")

@@ -33,3 +33,12 @@ def test_ocr_spacing_variants_of_label():
 def test_word_in_running_text_is_not_a_label():
     lines = lines_from_text("dengan nama baik keluarga")
     assert find_labels(lines, "name") == []
+
+
+def test_a_value_ends_at_a_form_column_gap_or_an_unknown_label():
+    from extractors.labels import find_label
+
+    hit = find_label(lines_from_text("Kecamatan : WASILE UTARA              Lembar 2"), "district")
+    assert hit.value == "WASILE UTARA"
+    hit = find_label(lines_from_text("Desa/Kelurahan : MAJIKO TONGONE Ket: Lembar 1"), "village")
+    assert hit.value == "MAJIKO TONGONE"

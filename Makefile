@@ -73,7 +73,8 @@ lint: setup
 
 bench: setup
 	$(BIN)/python tests/benchmarks/bench_extract.py --seed $(BENCH_SEED) --count-per-type $(BENCH_COUNT)
-	$(BIN)/python tests/benchmarks/bench_capture.py --seed $(BENCH_SEED) --count-per-type $(CAPTURE_COUNT)
+	REAKTIVASI_CONCURRENCY=2 $(BIN)/python tests/benchmarks/bench_capture.py --seed $(BENCH_SEED) \
+		--count-per-type $(CAPTURE_COUNT) --memory
 	$(BIN)/python tests/benchmarks/bench_quality.py --seed $(BENCH_SEED) --count 10 --no-ocr
 	$(BIN)/python tests/benchmarks/bench_calibration.py --seed $(BENCH_SEED)
 	$(BIN)/python -m tests.benchmarks.bench_kk --seed $(BENCH_SEED) --count 30

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         365, description="originals and page images of closed cases are deleted after this"
     )
+    second_engine: bool = Field(
+        True,
+        description="PP-OCR reads photos and pages or fields Tesseract could not read "
+        "(pipeline/reading/ppocr.py); false: Tesseract alone",
+    )
     concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         description="files read in parallel (one single-threaded Tesseract each)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,15 @@ from pipeline.config import Settings
 from pipeline.errors import IngestError
 from pipeline.reading.ingest import LoadedDocument, PageImage, load_bytes, load_document
 from pipeline.reading.ocr import OcrOptions, OcrTimeout
+from pipeline.reading.read import read_again as read_raster_again
 from pipeline.reading.read import read_raster
-from pipeline.reading.reread import reread_members, reread_name_spacing, reread_number_fields
+from pipeline.reading.reread import (
+    fails_validation,
+    reread_members,
+    reread_name_spacing,
+    reread_number_fields,
+)
+from pipeline.reading.reread import validity as _validity
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,8 @@ class ReadPage:
     lines: list[Line]
     classification: Classification
     notices: list[Notice]
+    engine: str = "tesseract"  # whose words: "tesseract" (or the text layer) or "ppocr"
+    letter_height: float | None = None
 
 
 def ocr_options(settings: Settings, dpi: int) -> OcrOptions:
@@ -63,6 +72,7 @@ def read_page(page: PageImage, settings: Settings) -> ReadPage:
                 page.page.number,
                 ocr_options(settings, page.page.dpi),
                 settings.ocr_cache_dir,
+                settings.second_engine,
             )
         except OcrTimeout as exc:
             notices.append(Notice(code="ocr_timeout", message=f"page {page.page.number}: {exc}"))
@@ -75,7 +85,10 @@ def read_page(page: PageImage, settings: Settings) -> ReadPage:
             page.page.dpi = raster.dpi
             if raster.classification is not None:  # read_raster already classified the page
                 lines, c = raster.lines, raster.classification
-                return ReadPage(page.page.number, image, words, lines, c, notices)
+                return ReadPage(
+                    page.page.number, image, words, lines, c, notices,
+                    raster.engine, raster.letter_height,
+                )  # fmt: skip
     lines = group_lines(words)
     return ReadPage(page.page.number, image, words, lines, classify(lines), notices)
 
@@ -107,6 +120,15 @@ def extract_document(
     classification = classify(lines) if len(pages) > 1 else pages[0].classification
     doc_type = classification.doc_type
     result = extract_fields(doc_type, lines)
+    if settings.second_engine and fails_validation(doc_type, result, lines):
+        again = read_again(pages)  # the pages Tesseract read, now by the second engine
+        if again is not None:
+            lines_again = [line for page in again for line in page.lines]
+            c_again = classify(lines_again) if len(again) > 1 else again[0].classification
+            result_again = extract_fields(c_again.doc_type, lines_again)
+            if _validity(c_again.doc_type, result_again) > _validity(doc_type, result):
+                pages, lines, classification = again, lines_again, c_again
+                doc_type, result = c_again.doc_type, result_again
     images = {p.number: p.image for p in pages if p.image is not None}
     if images:
         changed, reread_notices = reread_number_fields(
@@ -167,6 +189,24 @@ def extract_document(
         members=result.members,
         warnings=notices,
     )
+
+
+def read_again(pages: list[ReadPage]) -> list[ReadPage] | None:
+    """The document's pages with those Tesseract read (and kept) read by the second engine
+    on the same prepared image; None when there is none to read again."""
+    if not any(p.engine == "tesseract" and p.image is not None for p in pages):
+        return None
+    again: list[ReadPage] = []
+    for page in pages:
+        if page.engine != "tesseract" or page.image is None:
+            again.append(page)
+            continue
+        words = read_raster_again(page.image, page.number, page.letter_height)
+        lines = group_lines(words)
+        again.append(
+            replace(page, words=words, lines=lines, classification=classify(lines), engine="ppocr")
+        )
+    return again
 
 
 def extract_file(path: Path, source: str, settings: Settings) -> list[Extraction]:

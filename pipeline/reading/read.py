@@ -9,6 +9,13 @@ down gives garbage, which is noticed after OCR (few confident words): then OSD d
 page is read again. Upright pages pay only for the baseline test, which reuses the letters
 despeckling measured.
 
+Two engines read pages (`ocr.py`: Tesseract; `ppocr.py`: PP-OCR), chosen here and only
+here, page by page: Tesseract reads scans, where it is right and cheap; PP-OCR reads photos (a
+sheet found on a background and straightened, `find_page_quad`) and any page that Tesseract
+leaves without a document type even after the orientation recovery. `read_again` is the same
+second engine on an already prepared page, for a document whose fields fail validation
+(`extract.extract_document`). PP-OCR is imported and built only when a page needs it.
+
 Word boxes refer to the prepared image returned with them; that image is what the review
 screen shows.
 """
@@ -49,6 +56,9 @@ from pipeline.reading.preprocess import (
 from pipeline.reading.quality import measure
 
 MIN_OSD_CONFIDENCE = 1.0
+# px: a photo's letters smaller than this are enlarged for PP-OCR (a KTP photocopied on A4 and
+# sent by WhatsApp has letters of 8 px, which its recogniser misspells); larger ones are not.
+PPOCR_LETTER_HEIGHT = 20
 GARBAGE_CONFIDENCE = 0.6  # mean word confidence below which a page may be upside down
 
 
@@ -61,6 +71,8 @@ class RasterRead:
     skew: float = 0.0
     scale: float = 1.0
     warped: bool = False
+    engine: str = "tesseract"  # which engine's words these are: "tesseract" or "ppocr"
+    letter_height: float | None = None  # median letter height on `image`, px
     notices: list[Notice] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     classification: Classification | None = None  # of `lines`; the caller need not redo it
@@ -70,7 +82,8 @@ class RasterRead:
 @dataclass
 class Cost:
     """CPU seconds spent on one page: our preparation (this thread), the first recognition,
-    and the extra Tesseract runs orientation recovery needed (OSD, a second reading).
+    the extra Tesseract runs orientation recovery needed (OSD, a second reading), and PP-OCR
+    (this thread: its sessions run single-threaded in the caller's thread).
 
     Tesseract's figures come from the clock of reaped child processes, which is shared by the
     whole process: they are exact only while one page is read at a time (a timing pass).
@@ -79,11 +92,18 @@ class Cost:
     prep: float = 0.0
     ocr: float = 0.0
     extra: float = 0.0
+    second: float = 0.0
 
     @property
     def overhead(self) -> float:
         """What preparation adds to the OCR time of the page, as a share of it."""
         return (self.prep + self.extra) / self.ocr if self.ocr else 0.0
+
+    def add(self, other: Cost) -> None:
+        self.prep += other.prep
+        self.ocr += other.ocr
+        self.extra += other.extra
+        self.second += other.second
 
 
 def _children_cpu() -> float:
@@ -123,8 +143,12 @@ def read_raster(
     page: int,
     options: OcrOptions,
     cache_dir: Path | None = None,
+    second_engine: bool = False,
 ) -> RasterRead:
-    """Prepare one raster page and read it. Raises OcrTimeout like `ocr_image`."""
+    """Prepare one raster page and read it. Raises OcrTimeout like `ocr_image`.
+
+    With `second_engine`, a photo is read by PP-OCR, and so is a page Tesseract could not
+    make out; without it, Tesseract reads everything (as before the second engine)."""
     started = time.thread_time()
     gray = to_gray(image)
     notices = measure(gray).notices()
@@ -147,12 +171,23 @@ def read_raster(
         result.rotation = 180
     gray = rotate_small(gray, -result.skew)
     letter_height = letters.height if letters else None
+    if second_engine and result.warped:
+        result.engine = "ppocr"  # a photo: PP-OCR reads letters of any size, nothing enlarged
     if letter_height is not None and letter_height * 1.4 < TARGET_TEXT_HEIGHT:
         gray = crop_to_text(gray, letter_height)  # what is enlarged, keep small
-    gray, result.scale = scale_for_text(gray, letter_height)
+    if result.engine == "tesseract":
+        gray, result.scale = scale_for_text(gray, letter_height)
+    elif letter_height is not None and letter_height < PPOCR_LETTER_HEIGHT:
+        result.scale = min(4.0, PPOCR_LETTER_HEIGHT / letter_height)
+        gray = cv2.resize(
+            gray, None, fx=result.scale, fy=result.scale, interpolation=cv2.INTER_CUBIC
+        )
     result.dpi = round(dpi * result.scale)
+    result.letter_height = letter_height * result.scale if letter_height else None
 
     def ocr(img: np.ndarray, first: bool) -> list[Word]:
+        if result.engine == "ppocr":
+            return _ppocr(img, page, result.letter_height, result.cost)
         begun = _children_cpu()
         try:
             return ocr_image(img, _with_dpi(options, result.dpi), page, cache_dir)
@@ -176,10 +211,30 @@ def read_raster(
             if _score(again) > _score(reading):
                 gray, reading = turned, again
                 result.rotation = (result.rotation + turn) % 360
+        if second_engine and result.engine == "tesseract" and _looks_unreadable(reading):
+            again = _reading(_ppocr(gray, page, result.letter_height, result.cost))
+            if _score(again) > _score(reading):
+                reading, result.engine = again, "ppocr"
     result.image, result.words = gray, reading.words
     result.lines, result.classification = reading.lines, reading.classification
-    result.cost.prep = time.thread_time() - started
+    result.cost.prep = time.thread_time() - started - result.cost.second
     return result
+
+
+def _ppocr(image: np.ndarray, page: int, letter_height: float | None, cost: Cost) -> list[Word]:
+    from pipeline.reading import ppocr  # imported on first need: scans never load it
+
+    begun = time.thread_time()
+    try:
+        return ppocr.read_image(image, page, letter_height)
+    finally:
+        cost.second += time.thread_time() - begun
+
+
+def read_again(image: np.ndarray, page: int, letter_height: float | None = None) -> list[Word]:
+    """The second engine's words on a page already prepared (and read) by `read_raster`,
+    boxes in that page's pixels: for a document whose first reading fails validation."""
+    return _ppocr(image, page, letter_height, Cost())
 
 
 def _stand_up(

@@ -16,7 +16,15 @@ import numpy as np
 
 from extractors.calibration import HIGH
 from extractors.confidence import has_long_word
-from extractors.kk import SecondReading, choose_nik, extract_members, member_rows
+from extractors.doc_types import ExtractedFields
+from extractors.kk import (
+    SecondReading,
+    _relationships,
+    choose_nik,
+    extract_members,
+    marker_rows,
+    member_rows,
+)
 from extractors.lines import group_lines
 from extractors.nik import NumberRegion, extract_kk_number, extract_nik, number_regions
 from models import Box, DocType, Field, Line, Member, Notice, Word
@@ -330,3 +338,41 @@ def reread_name_spacing(
             update={"value": second, "confidence": min(0.85, max(field.confidence, confidence))}
         )
     return changed
+
+
+# --- the second engine, where the first reading fails validation ---------------------------
+
+NUMBER_REJECTED = {"nik_invalid", "nik_unknown_region"}
+
+
+def kk_rows(lines: list[Line]) -> int:
+    """Member rows the KK prints, as its second table numbers them (0 when not seen)."""
+    markers = marker_rows(lines)
+    return max(_relationships(lines, markers[1]), default=0) if len(markers) > 1 else 0
+
+
+def fails_validation(doc_type: DocType, result: ExtractedFields, lines: list[Line]) -> bool:
+    """A first reading the second engine should redo: no document type, a NIK printed but not
+    a valid NIK (or none on a KTP), or fewer valid member NIKs than the KK has rows."""
+    if doc_type is DocType.unknown:
+        return True
+    nik = result.fields.get("nik")
+    rejected = any(n.code in NUMBER_REJECTED for n in result.notices)
+    if nik is not None and nik.value is None and (doc_type is DocType.ktp or rejected):
+        return True
+    if doc_type is DocType.kk:
+        found = sum(1 for m in result.members if m.nik)
+        return found == 0 or found < max(len(result.members), kk_rows(lines))
+    return False
+
+
+def validity(doc_type: DocType, result: ExtractedFields) -> tuple[bool, int, int, int]:
+    """How far a reading passes validation, to keep the better of two: a document type, valid
+    member NIKs, a valid NIK / KK number, fields read."""
+    numbers = sum(1 for name in NUMBER_FIELDS if (f := result.fields.get(name)) and f.value)
+    return (
+        doc_type is not DocType.unknown,
+        sum(1 for m in result.members if m.nik),
+        numbers,
+        sum(1 for f in result.fields.values() if f.value is not None),
+    )

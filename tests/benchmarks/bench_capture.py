@@ -4,10 +4,15 @@
 
 A clean set is generated (PNG, 300 dpi), then every page is put through each capture
 condition of `fixtures.capture` (seeded per document and condition). Each captured image is
-read twice: by our pipeline (preprocessing + OCR + extractors) and by bare Tesseract (the same
-engine and options on the raw image, then the same extractors), so the gain of preprocessing
-is a measured ratio. Prints NIK exact-match and all-fields exact-match per condition, and pages
-per minute. Asserts nothing.
+read three times: by our pipeline with both engines (`ours`: Tesseract, and PP-OCR for photos
+and first readings that fail validation), by our pipeline with Tesseract alone (`tess`), and
+by bare Tesseract (the same engine and options on the raw image, then the same extractors),
+so the gain of preprocessing and of the second engine are measured ratios. Prints document
+type, NIK, register number, KK member NIK recall and all-fields exact-match per condition,
+pages per minute, and from a one-page-at-a-time pass the CPU seconds per page of each engine
+and of our own preparation. `--memory` then reads every captured image once more in one batch
+(`REAKTIVASI_CONCURRENCY` files at a time, both engines loaded) and prints the peak memory of
+the process tree. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import sys
 import time
 from collections import defaultdict
@@ -32,10 +38,12 @@ from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
 from pipeline.config import Settings
 from pipeline.reading.batch import extract_many
-from pipeline.reading.extract import ocr_options
-from pipeline.reading.ingest import load_document
+from pipeline.reading.extract import extract_file, ocr_options
 from pipeline.reading.ocr import ocr_file
-from pipeline.reading.read import Cost, read_raster
+from pipeline.reading.read import Cost
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_throughput import TreeMemory
 
 
 def capture_set(clean: Path, condition: str, out: Path) -> list[tuple[Path, dict]]:
@@ -69,13 +77,26 @@ def bare_fields(path: Path, settings: Settings) -> tuple[str, dict[str, str | No
 KEYED = ("nik", "register_number")  # fields with their own column; the rest is "all_fields"
 
 
+def reading(truth: dict, extraction) -> tuple[dict, str, dict]:
+    """(truth, doc type, fields) of one extraction; a KK's member NIKs ride along as a field
+    of their own (`_members`) that `score` counts separately."""
+    fields = {k: f.value for k, f in extraction.fields.items()}
+    fields["_members"] = [m.nik for m in extraction.members]
+    return truth, extraction.doc_type.value, fields
+
+
 def score(pairs: list[tuple[dict, str, dict]]) -> dict[str, tuple[int, int]]:
-    """(right, total) for doc type, NIK and register number (where printed), and every
-    truth field."""
+    """(right, total) for doc type, NIK and register number (where printed), every truth
+    field, and KK member NIKs found (recall)."""
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for truth, doc_type, fields in pairs:
         tally["doc_type"][0] += doc_type == truth["doc_type"]
         tally["doc_type"][1] += 1
+        if truth.get("members"):
+            found = set(fields.get("_members") or []) if doc_type == truth["doc_type"] else set()
+            expected = {m["nik"] for m in truth["members"]}
+            tally["members"][0] += len(found & expected)
+            tally["members"][1] += len(expected)
         for name, expected in truth["fields"].items():
             got = fields.get(name) if doc_type == truth["doc_type"] else None
             keys = [name] if name in KEYED else []
@@ -105,22 +126,28 @@ def _masked(value: object) -> object:
     return value
 
 
-def timing_pass(items: list[tuple[Path, dict]], settings: Settings, pages: int) -> Cost:
-    """CPU cost of preparation against OCR, summed over `pages` images spread evenly over
-    the set (every doc type), read one at a time and without the OCR cache so Tesseract's
-    clock is this page's alone."""
+def engine_cpu(items: list[tuple[Path, dict]], settings: Settings, pages: int) -> Cost:
+    """CPU seconds of whole files (validation's second readings included), one file at a
+    time over `pages` files spread over the set: `ocr` Tesseract (reaped children), `second`
+    PP-OCR (its models' threads), `prep` everything else in this process. Per page."""
+    from pipeline.reading import ppocr  # the counter only; the engine loads on first use
+
     total = Cost()
     step = max(1, len(items) // max(1, pages))
-    for path, _ in items[::step][:pages]:
-        for page in load_document(path, str(path), settings).pages:
-            if page.image is None:
-                continue
-            options = ocr_options(settings, page.page.dpi)
-            cost = read_raster(page.image, page.page.dpi, page.page.number, options).cost
-            total.prep += cost.prep
-            total.ocr += cost.ocr
-            total.extra += cost.extra
-    return total
+    chosen = items[::step][:pages]
+    for path, _ in chosen:
+        children, process, second = _children(), time.process_time(), ppocr.cpu_seconds()
+        extract_file(path, str(path), settings)
+        total.second += ppocr.cpu_seconds() - second
+        total.ocr += _children() - children
+        total.prep += time.process_time() - process - (ppocr.cpu_seconds() - second)
+    n = max(1, len(chosen))
+    return Cost(prep=total.prep / n, ocr=total.ocr / n, second=total.second / n)
+
+
+def _children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def scanner_batches(clean: Path, out: Path, count: int, seed: int) -> list[tuple[Path, list]]:
@@ -194,8 +221,15 @@ def main() -> int:
     parser.add_argument(
         "--timing-pages", type=int, default=6, help="pages per condition timed one at a time"
     )
+    parser.add_argument(
+        "--no-engines", action="store_true", help="skip the Tesseract-alone run (`tess`)"
+    )
+    parser.add_argument(
+        "--memory", action="store_true", help="peak memory of one batch over every capture"
+    )
     args = parser.parse_args()
     settings = Settings()
+    alone = Settings(second_engine=False)
     root = args.out / f"capture-{args.seed}-{args.count_per_type}"
     clean = root / "clean-source"
     if not any(clean.glob("*.truth.json")):
@@ -203,19 +237,24 @@ def main() -> int:
     print(f"set: {root}; workers={settings.concurrency}; conditions: {args.conditions}")
     print(
         f"\n{'condition':<20} {'reader':<6} {'doc type':>18} {'NIK exact':>18} "
-        f"{'register':>16} {'all fields':>20} {'pages/min':>10} {'prep/OCR':>9}"
+        f"{'register':>16} {'KK members':>18} {'all fields':>20} {'pages/min':>10} "
+        f"{'CPU s/page: tess ppocr prep':>28}"
     )
+    every: list[tuple[Path, dict]] = []
     for condition in args.conditions:
         items = capture_set(clean, condition, root / condition)
-        start = time.perf_counter()
-        extracted = list(extract_many([(p, str(p)) for p, _ in items], settings))
-        ours = [
-            (truth, e[0].doc_type.value, {k: f.value for k, f in e[0].fields.items()})
-            for (_, truth), e in zip(items, extracted, strict=True)
-        ]
-        ours_seconds = time.perf_counter() - start
-        cost = timing_pass(items, settings, args.timing_pages)
-        runs = [("ours", ours, ours_seconds, f"{cost.overhead:9.1%}")]
+        every += items
+        runs = []
+        for reader, chosen in [("ours", settings), *([] if args.no_engines else [("tess", alone)])]:
+            start = time.perf_counter()
+            extracted = list(extract_many([(p, str(p)) for p, _ in items], chosen))
+            pairs = [reading(truth, e[0]) for (_, truth), e in zip(items, extracted, strict=True)]
+            seconds = time.perf_counter() - start
+            cpu = engine_cpu(items, chosen, args.timing_pages)
+            runs.append(
+                (reader, pairs, seconds, f"{cpu.ocr:>11.2f} {cpu.second:>5.2f} {cpu.prep:>4.2f}")
+            )
+        ours = runs[0][1]
         if args.failures:
             with (root / condition / "failures.jsonl").open("w") as out:
                 for (path, _), (truth, doc_type, fields) in zip(items, ours, strict=True):
@@ -232,10 +271,19 @@ def main() -> int:
             s = score(pairs)
             print(
                 f"{condition:<20} {reader:<6} {pct(s['doc_type']):>18} {pct(s['nik']):>18} "
-                f"{pct(s.get('register_number', (0, 0))):>16} {pct(s['all_fields']):>20} "
-                f"{len(items) / seconds * 60:>10.1f} {ratio:>9}"
+                f"{pct(s.get('register_number', (0, 0))):>16} "
+                f"{pct(s.get('members', (0, 0))):>18} {pct(s['all_fields']):>20} "
+                f"{len(items) / seconds * 60:>10.1f} {ratio:>28}"
             )
         sys.stdout.flush()
+    if args.memory:
+        with TreeMemory() as memory:
+            for _ in extract_many([(p, str(p)) for p, _ in every], settings):
+                pass
+        print(
+            f"\npeak memory, {len(every)} captures in one batch, {settings.concurrency} at a "
+            f"time, both engines: {memory.peak_mb:.0f} MB (process tree: ours + Tesseracts)"
+        )
     if args.split_batches:
         batches = scanner_batches(clean, root / "scanner_batches", args.split_batches, args.seed)
         pages = sum(len(expected) for _, expected in batches)

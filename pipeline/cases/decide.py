@@ -165,6 +165,15 @@ def _one_slip(a: str, b: str) -> bool:
     return b in near_niks(a)
 
 
+MISREAD_DIGITS = 2  # a photo's OCR can change this many digits and still read surely
+
+
+def _could_be_misread(a: str, b: str) -> bool:
+    """Two NIKs close enough that OCR may have made one of the other: never certain proof of
+    two people. (Two people of one kecamatan differ in more digits: birth date and serial.)"""
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= MISREAD_DIGITS
+
+
 def _swapped(a: str, b: str) -> bool:
     """Two neighbouring digits swapped: a clerk's slip, never OCR's."""
     diff = [i for i in range(len(a)) if a[i] != b[i]] if len(a) == len(b) else []
@@ -189,11 +198,12 @@ def _other_nik(
             certain,
         )
     else:
+        certain = valid and not _could_be_misread(nik, value)
         found.fail(
             "same_nik",
             review_message("nik_other_person", where=_where(doc)),
             ReasonCode.nik_mismatch,
-            valid and (case.sure(other) or _another_name(case, doc)),
+            certain and (case.sure(other) or _another_name(case, doc)),
         )
 
 
@@ -204,7 +214,7 @@ def _another_name(case: _Case, doc: Extraction) -> bool:
         return False
     if not case.sure(case.field(doc, "name")):
         return False
-    return name_similarity(letter.value("name"), doc.value("name")) < case.policy.name_match
+    return name_similarity(letter.value("name"), doc.value("name")) < case.policy.other_name
 
 
 @dataclass(frozen=True)
@@ -359,7 +369,7 @@ def _check_person(case: _Case, found: Findings) -> None:
         members = {m.nik for m in kk.members if m.nik}
         if nik in members:
             continue
-        near = sorted(m for m in members if _one_slip(nik, m))
+        near = sorted(m for m in members if _could_be_misread(nik, m))
         if not kk.members:
             found.fail("on_kk", review_message("kk_unread", where=_where(kk)))
         elif near:

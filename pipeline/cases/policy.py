@@ -32,6 +32,9 @@ class Policy(BaseModel):
         0.5, description="a document type this sure: a type absent from the files is absent"
     )
     name_match: float = Field(85.0, description="rapidfuzz ratio for the same person's name")
+    other_name: float = Field(
+        50.0, description="below this ratio a name is surely another person's, not a misreading"
+    )
 
 
 def load_policy(path: Path | None) -> Policy:

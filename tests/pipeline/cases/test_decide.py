@@ -351,3 +351,18 @@ def test_another_persons_nik_read_unsurely_beside_another_name_is_a_mismatch():
     assert (d.status.value, codes(d)) == ("needs_correction", ["nik_mismatch"])
     other.fields["name"] = Field(name="name", value="SITI AMINAH", confidence=0.95)
     assert run(letter(), sktm(), other).status.value == "needs_review"
+
+
+def test_a_nik_two_digits_off_is_never_proof_of_another_person():
+    """OCR on a photo can change two digits and still read surely: a person looks."""
+    two_off = NIK[:10] + "77" + NIK[12:]
+    d = run(letter(), sktm(), ktp(nik=two_off, name="SITI AMINAH"))
+    assert (d.status.value, codes(d)) == ("needs_review", ["nik_mismatch"])
+    d = run(letter(), sktm(), kk(nik=two_off))
+    assert (d.status.value, codes(d)) == ("needs_review", ["nik_mismatch"])
+
+
+def test_a_name_cut_short_by_ocr_is_not_another_persons():
+    other = ktp(nik=OTHER, name="AMINAH")
+    other.fields["nik"] = Field(name="nik", value=OTHER, confidence=0.4)
+    assert run(letter(), sktm(), other).status.value == "needs_review"

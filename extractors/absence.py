@@ -22,7 +22,7 @@ import yaml
 from rapidfuzz.distance import Levenshtein
 
 from extractors.icd10 import find_codes
-from extractors.labels import find_labels, label_regex, label_table
+from extractors.labels import label_regex, label_table, top_labels
 from models import Line, Notice
 
 CONFIDENT_PAGE = 0.85  # median OCR word confidence of a page read well enough
@@ -68,7 +68,7 @@ def blank_label(lines: list[Line], field: str) -> bool:
     """A label of the field with only a dash or dots after it on its line (whatever OCR made
     of the colon: `No. RM : -`, `No. Rekam Medik "-`), and nowhere with a value. A label with
     nothing after it is not blank: its value may be on the next line."""
-    hits = find_labels(lines, field)
+    hits = top_labels(lines, field)
     if any(_VALUE.search(h.value) for h in hits):
         return False
     if any(_DASH.search(h.value) for h in hits):  # `No. Register 1 -`: a colon read as 1

@@ -289,10 +289,17 @@ def _starts_with_label(line: Line) -> bool:
     return any(label_regex(label).match(line.text) for label in _all_labels())
 
 
-def find_label(lines: list[Line], field: str) -> LabelHit | None:
-    """The anchored label of `field` with a non-empty value and the highest weight (the
-    doctor's diagnosis over the first impression); the first of equals."""
-    hits = [hit for hit in find_labels(lines, field) if hit.value]
+def top_labels(lines: list[Line], field: str) -> list[LabelHit]:
+    """The anchored labels of `field` of the highest weight printed, valued or not: a lesser
+    label never stands in for a greater one printed blank (`Diagnosa Dokter : -` beside
+    `Diagnosa Awal : demam` has no diagnosis)."""
+    hits = find_labels(lines, field)
     if not hits:
-        return None
-    return max(hits, key=lambda hit: label_weight(field, hit.label))
+        return []
+    top = max(label_weight(field, hit.label) for hit in hits)
+    return [hit for hit in hits if label_weight(field, hit.label) == top]
+
+
+def find_label(lines: list[Line], field: str) -> LabelHit | None:
+    """The first of the highest-weight labels of `field` with a value (see `top_labels`)."""
+    return next((hit for hit in top_labels(lines, field) if hit.value), None)

@@ -75,3 +75,8 @@ def test_blank_after_a_colon_read_as_a_digit():
         other = "Diagnosa : Hipertensi" if field == "register_number" else "No. RM : 0012"
         text = KOP + line + "\n" + other + "\n" + END
         assert codes(text) == {field: "field_blank"}, line
+
+
+def test_the_doctors_diagnosis_printed_blank_is_blank_beside_the_complaints():
+    text = KOP + "No. RM : 0012\nDiagnosa Awal : demam, mual\nDiagnosa Dokter : -\n" + END
+    assert codes(text) == {"diagnosis": "field_blank"}

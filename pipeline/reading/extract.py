@@ -22,7 +22,7 @@ from models.extraction import FIELDS_BY_DOC_TYPE
 from pipeline.config import Settings
 from pipeline.errors import IngestError
 from pipeline.reading.ingest import LoadedDocument, PageImage, load_bytes, load_document
-from pipeline.reading.ocr import OcrOptions, OcrTimeout
+from pipeline.reading.ocr import OcrFailed, OcrOptions, OcrTimeout
 from pipeline.reading.read import read_again as read_raster_again
 from pipeline.reading.read import read_raster
 from pipeline.reading.reread import (
@@ -74,8 +74,9 @@ def read_page(page: PageImage, settings: Settings) -> ReadPage:
                 settings.ocr_cache_dir,
                 settings.second_engine,
             )
-        except OcrTimeout as exc:
-            notices.append(Notice(code="ocr_timeout", message=f"page {page.page.number}: {exc}"))
+        except (OcrTimeout, OcrFailed) as exc:
+            code = "ocr_timeout" if isinstance(exc, OcrTimeout) else "ocr_failed"
+            notices.append(Notice(code=code, message=f"page {page.page.number}: {exc}"))
             raster = None
         if raster is not None:
             image, words = raster.image, raster.words

@@ -42,6 +42,11 @@ class OcrTimeout(Exception):
     """Tesseract took longer than the per-page timeout; the page is left empty."""
 
 
+class OcrFailed(Exception):
+    """Tesseract stopped on the image (killed by a signal on a malformed crop): that one
+    reading is lost, not the file."""
+
+
 def ocr_image(
     image: np.ndarray, options: OcrOptions, page: int = 1, cache_dir: Path | None = None
 ) -> list[Word]:
@@ -81,6 +86,8 @@ def ocr_file(path: Path, options: OcrOptions, page: int = 1) -> list[Word]:
             output_type=pytesseract.Output.DICT,
             timeout=options.timeout_seconds,
         )
+    except pytesseract.TesseractError as exc:
+        raise OcrFailed(f"Tesseract stopped on the image (exit status {exc.status})") from exc
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():
             raise OcrTimeout(f"OCR took longer than {options.timeout_seconds:.0f} s") from exc

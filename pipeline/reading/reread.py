@@ -28,7 +28,7 @@ from extractors.kk import (
 from extractors.lines import group_lines
 from extractors.nik import NumberRegion, extract_kk_number, extract_nik, number_regions
 from models import Box, DocType, Field, Line, Member, Notice, Word
-from pipeline.reading.ocr import OcrOptions, ocr_image
+from pipeline.reading.ocr import OcrFailed, OcrOptions, OcrTimeout, ocr_image
 
 REREAD_PENALTY = 0.9
 DISAGREEMENT_FACTOR = 0.5  # a value the second reading contradicts goes to a reviewer
@@ -55,6 +55,16 @@ def digits_options(options: OcrOptions, psm: int = 6) -> OcrOptions:
 ALWAYS_REREAD: dict[DocType, frozenset[str]] = {DocType.ktp: frozenset({"nik"})}
 
 NUMBER_FIELDS = {"nik": ("nik", extract_nik), "kk_number": ("kk", extract_kk_number)}
+
+
+def _second_reading(
+    image: np.ndarray, options: OcrOptions, page: int, cache_dir: Path | None
+) -> list[Word]:
+    """A field read again: when Tesseract stops on the crop, the first reading stands."""
+    try:
+        return ocr_image(image, options, page, cache_dir)
+    except (OcrTimeout, OcrFailed):
+        return []
 
 
 def _crop(image: np.ndarray, box: Box, floor_left: int = 0) -> tuple[np.ndarray, int, int, float]:
@@ -90,7 +100,7 @@ def _reread_line(
             label_end = max(label_end, word.box.left + word.box.width * lead // len(word.text))
             break
     crop, left, top, scale = _crop(image, region.value_box, label_end)
-    words = ocr_image(crop, digits_options(options, psm=7), line.page, cache_dir)
+    words = _second_reading(crop, digits_options(options, psm=7), line.page, cache_dir)
     if not words:
         return None
     placed = [
@@ -226,7 +236,7 @@ def read_stacked(
         offsets.append(y)
         y += crop.shape[0] + gap
     out: list[list[Word]] = [[] for _ in boxes]
-    for word in ocr_image(sheet, options, page, cache_dir):
+    for word in _second_reading(sheet, options, page, cache_dir):
         centre = word.box.center_y
         slot = next((i for i, o in enumerate(offsets) if o <= centre < o + crops[i].shape[0]), None)
         if slot is None:
@@ -326,7 +336,7 @@ def reread_name_spacing(
             height=max(b.bottom for b in field.boxes) - min(b.top for b in field.boxes),
         )
         crop, _, _, _ = _crop(images[field.page], box, floor_left=box.left - box.height // 2)
-        words = ocr_image(crop, replace(options, psm=7), field.page, cache_dir)
+        words = _second_reading(crop, replace(options, psm=7), field.page, cache_dir)
         second = " ".join(w.text for w in words if w.text.strip(":;.,|"))
         second = " ".join(part.strip(":;.,|") for part in second.split())
         same_letters = second.replace(" ", "") == field.value.replace(" ", "")

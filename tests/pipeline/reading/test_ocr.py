@@ -52,3 +52,11 @@ def test_empty_and_negative_confidence_entries_dropped():
     assert word.text == "NIK"
     assert word.confidence == pytest.approx(0.915)
     assert word.page == 2
+
+
+def test_tesseract_stopping_on_an_image_is_a_typed_failure(tmp_path):
+    """A crop Tesseract cannot take (here: not an image) loses that reading, not the file."""
+    bad = tmp_path / "crop.pnm"
+    bad.write_bytes(b"P5\n3 3\n255\n")  # the header of a picture with no pixels
+    with pytest.raises(ocr.OcrFailed):
+        ocr.ocr_file(bad, ocr.OcrOptions())

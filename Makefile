@@ -82,6 +82,8 @@ bench: setup
 	$(BIN)/python tests/benchmarks/bench_throughput.py --pages 1000 --only-memory
 	$(BIN)/python tests/benchmarks/bench_list.py
 	$(BIN)/python tests/benchmarks/bench_review.py --count 10000 --runs 30
+	$(BIN)/python tests/benchmarks/bench_decisions.py --seed $(BENCH_SEED) --count 200 \
+		--out bench-out/decisions-$(BENCH_SEED)
 
 clean:
 	rm -rf $(VENV) .prefect bench-out .pytest_cache .ruff_cache

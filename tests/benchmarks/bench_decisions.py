@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -65,9 +66,12 @@ def generate(family: str, seed: int, count: int, out: Path) -> None:
     subprocess.run(command, check=True, cwd=ROOT)
 
 
-def process(folder: Path, out: Path, code: Path | None) -> float:
-    if (out / "decisions.jsonl").exists():
+def process(folder: Path, out: Path, code: Path | None, reuse: bool) -> float:
+    """Decide the set afresh (a generated set is kept and reused; decisions only with
+    `--reuse`, e.g. to print a finished run again)."""
+    if reuse and (out / "decisions.jsonl").exists():
         return float((out / "seconds.txt").read_text())
+    shutil.rmtree(out, ignore_errors=True)
     as_of = (folder / "as_of.txt").read_text().strip()
     started = time.perf_counter()
     subprocess.run(
@@ -254,13 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out" / "decisions")
     parser.add_argument("--code", type=Path, help="decide with this checkout instead")
     parser.add_argument("--tag", default="out", help="output folder name inside each set")
+    parser.add_argument("--reuse", action="store_true", help="print finished decisions again")
     args = parser.parse_args(argv)
     summary = []
     for family in args.family:
         folder = args.out / f"{family}-{args.seed}-{args.count}"
         generate(family, args.seed, args.count, folder)
         out = folder / args.tag
-        d = report(family, folder, out, process(folder, out, args.code))
+        d = report(family, folder, out, process(folder, out, args.code, args.reuse))
         summary.append((family, d))
     print(f"\n{'family':10} {'false acc':>9} {'sent back':>14} {'straight':>14} {'status':>7}")
     for family, d in summary:

@@ -132,7 +132,7 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
     if not any(ch.isalnum() for ch in text):
         text = ""  # dots or a dash where the diagnosis goes: printed blank
     text_field = scored_field(
-        "diagnosis", text or None, evidence_of(words, anchored=hit.colon), hit.page, boxes
+        "diagnosis", text or None, evidence_of(words, **hit.flags), hit.page, boxes
     )
     return Diagnosis(text_field, code_field)
 

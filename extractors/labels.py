@@ -108,13 +108,20 @@ class TextLine:
 @dataclass(frozen=True)
 class LabelHit:
     """A label found on a line and the value printed after it; `line_index` is the line the
-    value sits on (the label's own, or the next one when the label ends its line)."""
+    value sits on (the label's own, or the next one when the label ends its line: `below`)."""
 
     line_index: int
     label: str
     value: str
     words: tuple[Word, ...]
     colon: bool
+    below: bool = False
+
+    @property
+    def flags(self) -> dict[str, object]:
+        """Evidence flags of its value: after a colon on the label's line is anchored; a line
+        below may be body text whose label's value (a dash) OCR lost, so a person looks."""
+        return {"anchored": self.colon and not self.below, "doubt": BELOW if self.below else 1.0}
 
     @property
     def boxes(self) -> list[Box]:
@@ -224,12 +231,15 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 if not value and colon and end >= len(tl.text):
                     value, words = _value_below(lines, index)
                     at = index + 1 if value else index
-                hits.append(LabelHit(at, label, value, words, colon))
+                hits.append(LabelHit(at, label, value, words, colon, at != index))
     return hits
 
 
 def _is_label(text: str) -> bool:
     return bool(text) and any(label_regex(label).fullmatch(text) for label in _all_labels())
+
+
+BELOW = 0.7  # doubt on a value read from the line under its label
 
 
 def _value_below(lines: list[Line], index: int) -> tuple[str, tuple[Word, ...]]:

@@ -178,7 +178,7 @@ def birth_date(lines: list[Line]) -> Field:
     if parsed is None:
         return _glued_birth_date(lines)
     digit_words = [w for w in words if any(ch.isdigit() for ch in w.text)] or words
-    evidence = evidence_of(words, anchored=hit.colon)
+    evidence = evidence_of(words, **hit.flags)
     return scored_field(
         "birth_date", parsed.isoformat(), evidence, hit.page, [w.box for w in digit_words]
     )

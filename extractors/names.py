@@ -35,7 +35,7 @@ def name_field(hit: LabelHit | None, name: str = "name", more: list[Word] | None
     tokens = set(value.split())
     candidates = [*hit.words, *(more or [])]
     words = [w for w in candidates if w.text.upper().strip(",.") in tokens] or list(hit.words)
-    evidence = evidence_of(words, anchored=hit.colon)
+    evidence = evidence_of(words, **hit.flags)
     return scored_field(name, value, evidence, hit.page, [w.box for w in words])
 
 

@@ -34,6 +34,6 @@ def extract_register_number(lines: list[Line]) -> Field:
             continue
         words = [w for w in hit.words if w.text.strip(":;") and w.text.strip(":;") in value]
         words = words or list(hit.words)
-        evidence = evidence_of(words, anchored=hit.colon)
+        evidence = evidence_of(words, **hit.flags)
         return scored_field("register_number", value, evidence, hit.page, [w.box for w in words])
     return Field(name="register_number")

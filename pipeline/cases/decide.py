@@ -46,10 +46,10 @@ from pipeline.errors import IngestError
 Lookup = Callable[[str], DeactivationRecord | None]
 Candidates = Callable[[str | None, str | None, date | None], list[tuple[DeactivationRecord, str]]]
 
-# Notices that mean the file itself could not be read (pipeline/errors.py codes).
-UNREADABLE_CODES = {error.code for error in IngestError.__subclasses__()} | {
-    "unreadable_file", "ocr_failed", "ocr_timeout",
-}  # fmt: skip
+# Notices that mean the file itself is broken (pipeline/errors.py codes): the applicant must
+# send it again. A file the OCR engine failed on (`ocr_failed`, `ocr_timeout`) may be fine:
+# it is not among them, a person looks.
+UNREADABLE_CODES = {error.code for error in IngestError.__subclasses__()} | {"unreadable_file"}
 PHOTO_CODES = {"blurry", "too_dark", "glare", "cut_off", "too_small"}
 REJECTED_NIK_CODES = {"nik_invalid", "nik_unknown_region", "nik_other"}  # extractors/nik.py
 CERTAINLY_MISSING = {"field_blank", "field_absent"}  # extractors/absence.py
@@ -130,6 +130,12 @@ class _Case:
     def __init__(self, submission: Submission, policy: Policy) -> None:
         self.policy = policy
         docs = submission.documents
+        self.unsure = [
+            d
+            for d in docs
+            if d.doc_type is not DocType.unknown
+            and d.doc_type_confidence < policy.identified_confidence
+        ]
         self.letters = [d for d in docs if d.doc_type is DocType.faskes_letter]
         self.sktms = [d for d in docs if d.doc_type is DocType.sktm]
         self.kks = [d for d in docs if d.doc_type is DocType.kk]
@@ -185,9 +191,9 @@ def _other_nik(
 ) -> None:
     """A document shows another NIK than the applicant's. One changed digit may be OCR's
     misreading, so a reviewer looks; two neighbours swapped, read surely, is a misprint (OCR
-    does not swap digits). Another person's valid NIK is a mismatch when read surely or
-    printed beside another person's name; an invalid number far from the applicant's may be
-    OCR's garbling, so a reviewer looks."""
+    does not swap digits). Another person's NIK is a mismatch when two things say so: a valid
+    NIK read surely, far from the applicant's, printed beside another person's name. An
+    invalid number far from the applicant's may be OCR's garbling, so a reviewer looks."""
     value = other.value or ""
     if _one_slip(nik, value):
         certain = _swapped(nik, value) and case.sure(other)
@@ -198,12 +204,12 @@ def _other_nik(
             certain,
         )
     else:
-        certain = valid and not _could_be_misread(nik, value)
+        certain = valid and case.sure(other) and not _could_be_misread(nik, value)
         found.fail(
             "same_nik",
             review_message("nik_other_person", where=_where(doc)),
             ReasonCode.nik_mismatch,
-            certain and (case.sure(other) or _another_name(case, doc)),
+            certain and _another_name(case, doc),
         )
 
 
@@ -275,6 +281,8 @@ def _check_papers(case: _Case, found: Findings) -> None:
         found.fail("files", review_message("broken", files=names), ReasonCode.unreadable_file, True)
     for doc in case.unrecognised:
         found.fail("files", review_message("unrecognised", where=doc.source))
+    for doc in case.unsure:  # a document counts as its type only when identified surely
+        found.fail("files", review_message("type_unsure", where=_where(doc)))
 
     identified = case.all_identified
     if letter is None:
@@ -378,12 +386,9 @@ def _check_person(case: _Case, found: Findings) -> None:
             )
         elif any(m.nik is None for m in kk.members):
             found.fail("on_kk", review_message("kk_member_unread", where=_where(kk)))
-        else:
+        else:  # a row lost by OCR leaves no trace: never certain
             found.fail(
-                "on_kk",
-                review_message("not_on_kk", where=_where(kk)),
-                ReasonCode.nik_mismatch,
-                True,
+                "on_kk", review_message("not_on_kk", where=_where(kk)), ReasonCode.nik_mismatch
             )
 
     if not found.certain(ReasonCode.nik_mismatch):

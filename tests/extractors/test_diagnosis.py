@@ -178,3 +178,11 @@ def test_a_code_in_its_own_column_on_the_diagnosis_row():
     text = "- Diagnosa Utama : Diabetes melitus tipe 2                          (E11.9)"
     result = extract_diagnosis(lines_from_text(text))
     assert (result.text.value, result.icd10.value) == ("Diabetes melitus tipe 2", "E11.9")
+
+
+def test_a_value_from_the_line_below_is_doubted():
+    """The label's dash may be lost and the line below be body text: a person looks."""
+    below = extract_diagnosis(lines_from_text("Diagnosa :\nStroke non hemoragik\n\nDemikian"))
+    inline = extract_diagnosis(lines_from_text("Diagnosa : Stroke non hemoragik"))
+    assert below.text.value == inline.text.value
+    assert below.text.confidence < 0.6 <= inline.text.confidence

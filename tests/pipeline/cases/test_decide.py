@@ -344,13 +344,33 @@ def test_an_unsure_nik_confirmed_digit_for_digit_by_a_sure_reading_is_evidence()
     assert run(lone, kk()).status.value == "needs_review"
 
 
-def test_another_persons_nik_read_unsurely_beside_another_name_is_a_mismatch():
+def test_another_person_takes_two_signs_a_nik_read_surely_and_another_name():
     other = ktp(nik=OTHER, name="BUDI SANTOSO")
-    other.fields["nik"] = Field(name="nik", value=OTHER, confidence=0.4)
     d = run(letter(), sktm(), other)
     assert (d.status.value, codes(d)) == ("needs_correction", ["nik_mismatch"])
-    other.fields["name"] = Field(name="name", value="SITI AMINAH", confidence=0.95)
+    other.fields["nik"] = Field(name="nik", value=OTHER, confidence=0.4)  # read unsurely
     assert run(letter(), sktm(), other).status.value == "needs_review"
+    same_name = ktp(nik=OTHER, name="SITI AMINAH")  # the applicant's name: a misreading?
+    assert run(letter(), sktm(), same_name).status.value == "needs_review"
+
+
+def test_a_document_identified_unsurely_is_no_evidence_of_its_type():
+    """A page called a KTP with little to go on does not stand for the identity document."""
+    unsure = ktp().model_copy(update={"doc_type_confidence": 0.2})
+    d = run(letter(), sktm(), unsure)
+    assert d.status.value == "needs_review"
+    assert any("kurang yakin" in n for n in d.review_notes)
+
+
+def test_a_file_the_ocr_engine_failed_on_is_not_called_broken():
+    failed = doc(DocType.unknown, warnings=[Notice(code="ocr_failed", message="stopped")])
+    d = run(letter(), sktm(), kk(), failed)
+    assert (d.status.value, codes(d)) == ("needs_review", [])
+
+
+def test_not_on_the_kk_is_never_certain_a_row_may_be_lost():
+    d = run(letter(), sktm(), kk(nik=OTHER, name="BUDI"))
+    assert (d.status.value, codes(d)) == ("needs_review", ["nik_mismatch"])
 
 
 def test_a_nik_two_digits_off_is_never_proof_of_another_person():

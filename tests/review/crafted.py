@@ -57,6 +57,7 @@ def craft(out: Path, seed: int = 11) -> Crafted:
         source="wa-1/IMG-1.jpg",
         sha256=letter_sha,
         doc_type=DocType.faskes_letter,
+        doc_type_confidence=0.9,
         fields={
             "nik": _field("nik", misread, 0.41, 100),
             "name": _field("name", name, top=150),
@@ -73,6 +74,7 @@ def craft(out: Path, seed: int = 11) -> Crafted:
         source="wa-1/IMG-2.jpg",
         sha256=ktp_sha,
         doc_type=DocType.ktp,
+        doc_type_confidence=0.9,
         fields={
             "nik": _field("nik", nik),
             "name": _field("name", name, top=150),
@@ -83,6 +85,7 @@ def craft(out: Path, seed: int = 11) -> Crafted:
         source="wa-1/IMG-3.jpg",
         sha256=kk_sha,
         doc_type=DocType.kk,
+        doc_type_confidence=0.9,
         fields={
             "kk_number": _field("kk_number", "3201012001090004"),
             "head_name": _field("head_name", name, top=150),

@@ -306,7 +306,16 @@ def top_labels(lines: list[Line], field: str) -> list[LabelHit]:
     hits = find_labels(lines, field)
     if not hits:
         return []
-    top = max(label_weight(field, hit.label) for hit in hits)
+    # Printed anywhere counts, anchored or not: OCR may have lost the colon and the dash of
+    # `Diagnosa Dokter : -` on a two-column form.
+    printed = [
+        label_weight(field, label)
+        for label in label_table()[field]
+        for line in lines
+        for m in label_regex(label).finditer(line.text)
+        if not _covered_by_longer_label(line.text, m, label)
+    ]
+    top = max(printed + [label_weight(field, hit.label) for hit in hits])
     return [hit for hit in hits if label_weight(field, hit.label) == top]
 
 

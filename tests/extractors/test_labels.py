@@ -36,9 +36,14 @@ def test_word_in_running_text_is_not_a_label():
 
 
 def test_a_value_ends_at_a_form_column_gap_or_an_unknown_label():
-    from extractors.labels import find_label
-
     hit = find_label(lines_from_text("Kecamatan : WASILE UTARA              Lembar 2"), "district")
     assert hit.value == "WASILE UTARA"
     hit = find_label(lines_from_text("Desa/Kelurahan : MAJIKO TONGONE Ket: Lembar 1"), "village")
     assert hit.value == "MAJIKO TONGONE"
+
+
+def test_a_greater_label_whose_colon_ocr_lost_still_outranks_a_lesser_one():
+    """`Diagnosa Dokter : -` on a two-column form, read without its colon and dash."""
+    text = "Nama : BUDI        Diagnosa Awal : Lemas, mual\nTgl Lahir : 1984   Diagnosa Dokter"
+    assert find_label(lines_from_text(text), "diagnosis") is None
+    assert find_label(lines_from_text(text.split("\n")[0]), "diagnosis").value == "Lemas, mual"

@@ -33,6 +33,7 @@ from pipeline.errors import (
     FileTooLarge,
     ImageTooLarge,
     ImageTooSmall,
+    IngestError,
     PdfTooComplex,
     UnsupportedFormat,
 )
@@ -305,7 +306,13 @@ class PdfPages(Sequence[PageImage]):
     def _page(self, index: int) -> PageImage:
         page_obj = self._page_object(index)
         if page_obj is not None:
-            if check_page_streams(page_obj, index + 1, self.settings) == 0:
+            try:
+                drawn = check_page_streams(page_obj, index + 1, self.settings)
+            except IngestError:
+                raise
+            except Exception:  # pdfminer cannot parse the page's objects: PDFium decides
+                return self._render(index)
+            if drawn == 0:
                 return self._text_page(index, [])  # nothing drawn: no need to render
             words = self._text_words(page_obj, index)
             if words is not None:

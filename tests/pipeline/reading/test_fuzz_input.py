@@ -73,13 +73,17 @@ def _decode(data: bytes) -> None:
         pass
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(mutated())
 def test_mutated_files_decode_or_get_a_typed_refusal(data: bytes):
     _decode(data)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(mutated())
 def test_the_chain_never_raises_on_a_mutated_file(data: bytes):
     """The chain's guard: whatever a library raises, one warning, never an exception. Pages

@@ -147,3 +147,34 @@ def test_pdfs_load_in_parallel_threads_without_hanging():
         futures = [pool.submit(load_document, p, p.name, SETTINGS) for p in pdfs * 3]
         loaded = [f.result(timeout=120) for f in futures]
     assert all(doc.pages for doc in loaded)
+
+
+def test_a_pdf_object_pdfminer_cannot_parse_is_left_to_pdfium():
+    """Found by the fuzz test: a NUL inside a dictionary key of an image XObject made
+    pdfminer raise PSSyntaxError while the page's drawing was being measured."""
+    import base64
+
+    from pipeline.reading.ingest import load_bytes
+
+    data = base64.b64decode(
+        "JVBERi0xLjcKMSAwIG9iago8PCAvVHlwZSAvQ2F0YWxvZyAvUGFnZXMgMiAwIFIgPj4KZW5kb2JqCjIgMCBv"
+        "YmoKPDwgL1R5cGUgL1BhZ2VzIC9LaWRzIFszIDAgUl0gL0NvdW50IDEgPj4KZW5kb2JqCjMgMCBvYmoKPDwg"
+        "L1R5cGUgL1BhZ2UgL1BhcmVudCAyIDAgUiAvTWVkaWFCb3ggWzAgMCA1OTUgODQyXSAvQ29udGVudHMgNCAw"
+        "IFIgL1Jlc291cmNlcyA8PCAvRm9udCA8PCAvRjEgNSAwIFIgPj4gL1hPYmplY3QgPDwgL0kgNiAwIFIgPj4g"
+        "Pj4gPj4KZW5kb2JqCjQgMCBvYmoKPDwgL0xlbmd0aCA3MCAvRmlsdGVyIC9GbGF0ZURlY29kZSA+PgpzdHJl"
+        "YW0KeJxzClHQdzNUMDRSCElTMDdSMDcwUAhJUdDw8/RWMDM0AEITUwNzC0sDAwNjTYWQLAXXEAUDIMxVMASq"
+        "BOEchWAAAeYOlwplbmRzdHJlYW0KZW5kb2JqCjUgMCBvYmoKPDwgL1R5cGUgL0ZvbnQgL1N1YnR5cGUgL1R5"
+        "cGUxIC9CYXNlRm9udCAvSGVsdmV0aWNhID4+CmVuZG9iago2IDAgb2JqCjw8IC9MZW5ndGggMjg2IC9UeXBl"
+        "IC9YT2JqZWN0IC9TdWJ0eXBlIC9JbWFnZSAvV2lkdGgAMzIgL0hlaWdodCAzMiAvQ29sb3JTcGFjZSAvRGV2"
+        "aWNlR3JheSAvQml0c1BlckNvbXBvbmVudCA4IC9GaWx0ZXIgL0ZsYXRlRGVjb2RlID4+CnN0cmVhbQp4nGNg"
+        "ZGJmYWVj5+Dk4ubh5eMXEBQSFhEVE5eQlJKWkZWTV1BUUlZRVVPX0NTS1tHV0zcwNDI2MTUzt7C0sraxtbN3"
+        "cHRydnF1c/fw9PL28fXzDwgMCg4JDQuPiIyKjomNi09ITEpOSU1Lz8jMys7JzcsvKCwqLiktK6+orKquqa2r"
+        "b2hsam5pbWvv6Ozq7unt658wcdLkKVOnTZ8xc9bsOXPnzV+wcNHiJUuXLV+xctXqNWvXrd+wcdPmLVu3bd+x"
+        "c9fuPXv37T9w8NDhI0ePHT9x8tTpM2fPnb9w8dLlK1evXb9x89btO3fv3X/w8NHjJ0+fPX/x8tXrN2/fvf/w"
+        "8dPnL1+/ff/x89fvP3///WcY9f+o/0ew/wHkyf4QCmVuZHN0cmVhbQplbmRvYmoKeHJlZgowIDcKMDAwMDAw"
+        "MDAwMCA2NTUzNSBmIAowMDAwMDAwMDA5IDAwMDAwIG4gCjAwMDAwMDAwNTggMDAwMDAgbiAKMDAwMDAwMDEx"
+        "NSAwMDAwMCBuIAowMDAwMDAwMjY1IDAwMDAwIG4gCjAwMDAwMDA0MDYgMDAwMDAgbiAKMDAwMDAwMDQ3NiAw"
+        "MDAwMCBuIAp0cmFpbGVyCjw8IC9TaXplIDcgL1Jvb3QgMSAwIFIgPj4Kc3RhcnR4cmVmCjkzMAolJUVPRgo="
+    )
+    pages = list(load_bytes(data, "odd.pdf", Settings()).pages)
+    assert len(pages) == 1 and pages[0].image is not None

@@ -5,6 +5,7 @@ generator's truth and log no whole NIK; a third run reads nothing at all."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -44,10 +45,11 @@ def stored_documents(out: Path) -> set[str]:
 
 def kill_during_ocr(root: Path, env: dict[str, str], after_documents: int) -> set[str]:
     """Start `process`, SIGKILL its whole process group once some documents are stored."""
+    log = root / "killed-run.log"
     runner = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", *process_args(root)],
         env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=log.open("w"),
     )  # fmt: skip
     deadline = time.monotonic() + 600
     try:
@@ -59,8 +61,10 @@ def kill_during_ocr(root: Path, env: dict[str, str], after_documents: int) -> se
                 pass
             time.sleep(0.3)
     finally:
-        os.killpg(runner.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # it may have ended on its own
+            os.killpg(runner.pid, signal.SIGKILL)
         runner.wait()
+    assert runner.returncode == -signal.SIGKILL, log.read_text()[-3000:]
     return stored_documents(root / "out")
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from models import DeactivationRecord, DocType, Extraction, Field, Member, Notice, Submission
 from pipeline.cases.decide import decide
 from pipeline.cases.policy import Policy
+from tests.pipeline.cases.test_decide import doc
 
 AS_OF = date(2026, 3, 1)
 POLICY = Policy()
@@ -31,22 +32,12 @@ niks = st.builds(
 )
 
 
-def _doc(doc_type: DocType, values: dict, members=(), confidence: float = 0.95) -> Extraction:
-    return Extraction(
-        source=f"{doc_type.value}.jpg",
-        doc_type=doc_type,
-        doc_type_confidence=0.9,
-        fields={k: Field(name=k, value=v, confidence=confidence) for k, v in values.items()},
-        members=list(members),
-    )
-
-
 def _complete(nik: str, urgent: bool, letter_nik: bool, identity: str) -> list[Extraction]:
     born = f"19{nik[10:12]}-{nik[8:10]}-{nik[6:8]}"
     name = "SITI AMINAH"
-    letter = _doc(
+    letter = doc(
         DocType.faskes_letter,
-        {
+        **{
             "nik": nik if letter_nik else None,
             "name": name,
             "birth_date": born,
@@ -55,13 +46,13 @@ def _complete(nik: str, urgent: bool, letter_nik: bool, identity: str) -> list[E
             "priority_category": "gagal_ginjal" if urgent else None,
         },
     )
-    docs = [letter, _doc(DocType.sktm, {"nik": nik, "name": name, "birth_date": born})]
+    docs = [letter, doc(DocType.sktm, nik=nik, name=name, birth_date=born)]
     if identity in ("kk", "both"):
         member = Member(nik=nik, name=name, gender="P", birth_date=born, relationship="ISTRI")
         head = Member(nik="6101010101700001", name="BUDI", gender="L", birth_date="1970-01-01")
-        docs.append(_doc(DocType.kk, {"kk_number": "6101010101200001"}, [head, member]))
+        docs.append(doc(DocType.kk, members=[head, member], kk_number="6101010101200001"))
     if identity in ("ktp", "both"):
-        docs.append(_doc(DocType.ktp, {"nik": nik, "name": name, "birth_date": born}))
+        docs.append(doc(DocType.ktp, nik=nik, name=name, birth_date=born))
     return docs
 
 

@@ -22,7 +22,7 @@ import yaml
 from rapidfuzz.distance import Levenshtein
 
 from extractors.icd10 import find_codes
-from extractors.labels import label_regex, label_table, top_labels
+from extractors.labels import LabelHit, label_regex, label_table, starts_with_label, top_labels
 from models import Line, Notice
 
 CONFIDENT_PAGE = 0.85  # median OCR word confidence of a page read well enough
@@ -30,6 +30,7 @@ _VALUE = re.compile(r"[A-Za-z0-9]")
 _PUNCTUATION = re.compile(r"[^A-Za-z0-9]+")
 _DASH = re.compile(r"[-–—_…]|\.{3,}")
 _LETTERS = re.compile(r"[a-z]+")
+_SECTION = re.compile(r"^\s*(?:[IVX]{1,4}|\d{1,2})[.)]\s")  # `IV. Terapi :`, `4) Tindakan`
 
 
 @cache
@@ -66,12 +67,15 @@ def read_with_confidence(lines: list[Line]) -> bool:
 
 def blank_label(lines: list[Line], field: str) -> bool:
     """A label of the field with only a dash or dots after it on its line (whatever OCR made
-    of the colon: `No. RM : -`, `No. Rekam Medik "-`), and nowhere with a value. A label with
-    nothing after it is not blank: its value may be on the next line."""
+    of the colon: `No. RM : -`, `No. Rekam Medik "-`), or with nothing after it and the next
+    row right under it; and nowhere with a value. A label with nothing after it and room
+    below is not blank: its value may be on the next line."""
     hits = top_labels(lines, field)
     if any(_VALUE.search(h.value) for h in hits):
         return False
     if any(_DASH.search(h.value) for h in hits):  # `No. Register 1 -`: a colon read as 1
+        return True
+    if read_with_confidence(lines) and any(_next_row_right_under(lines, h) for h in hits):
         return True
     for line in lines:
         for label in label_table()[field]:
@@ -82,12 +86,29 @@ def blank_label(lines: list[Line], field: str) -> bool:
     return False
 
 
-def missing_notice(lines: list[Line], field: str, *, other_signs: bool = False) -> Notice | None:
+def _next_row_right_under(lines: list[Line], hit: LabelHit) -> bool:
+    """`Diagnosa :` ending its line with the next row (another label, a numbered section)
+    right under it: no room for a value OCR could have lost — a handwritten one needs a line."""
+    if hit.value or hit.below or not hit.colon or hit.line_index + 1 >= len(lines):
+        return False
+    line, nxt = lines[hit.line_index], lines[hit.line_index + 1]
+    match = label_regex(hit.label).search(line.text)
+    if match is None or line.text[match.end() :].strip(" :;."):
+        return False  # something follows the label on its line (a second column)
+    if nxt.page != line.page or nxt.box.top - line.box.bottom > 1.5 * max(line.box.height, 1):
+        return False
+    return starts_with_label(nxt) or bool(_SECTION.match(nxt.text))
+
+
+def missing_notice(
+    lines: list[Line], field: str, *, other_signs: bool = False, blank: bool = False
+) -> Notice | None:
     """Why a field that was not read is certainly missing, or None when it may be there.
 
-    `other_signs`: the caller saw something else of the field on the page (a code, a term).
+    `other_signs`: the caller saw something else of the field on the page (a code, a term);
+    `blank`: the caller found the field's place printed blank (a table cell with a dash).
     """
-    if blank_label(lines, field):
+    if blank or blank_label(lines, field):
         return Notice(
             code="field_blank",
             field=field,

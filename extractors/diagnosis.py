@@ -16,6 +16,7 @@ from models import Box, Field, Line, Word
 class Diagnosis:
     text: Field
     icd10: Field
+    blank: bool = False  # its place is printed with a dash or dots: certainly not written
 
 
 def strip_code(text: str) -> str:
@@ -35,33 +36,37 @@ TABLE_HEADERS = {
     "kind": ("jenis", "tipe", "keterangan", "status", "kategori"),
 }
 _MAIN_ROW = re.compile(r"utama|primer|primary", re.IGNORECASE)
+_BLANK_MARK = re.compile(r"[-–—_…]|\.{3,}")  # what stands where nothing was written
 
 
 def _from_table(lines: list[Line]) -> Diagnosis | None:
     """The `Utama` row of a diagnosis table (else its first row): the text under the
-    diagnosis header, the code under the code header."""
+    diagnosis header, the code under the code header. A blank `Utama` cell is the answer
+    (printed blank, or not read): never the `Sekunder` row below it, nor the header."""
     found = find_table(lines, TABLE_HEADERS, "diagnosis")
     if found is None:
         return None
     rows: list[Row] = []
     for row in found[1]:
-        if not row.cells.get("diagnosis"):
+        is_main = bool(_MAIN_ROW.search(row.text("kind")))
+        if not row.cells.get("diagnosis") and not is_main:
             continue
         wrapped = rows and set(row.cells) == {"diagnosis"}  # a long title's second line
         if wrapped and not _MAIN_ROW.search(rows[-1].text("kind") + rows[-1].text("code")):
             continue  # only the main row's wrap is joined; other rows do not matter
         if wrapped:
             last = rows[-1]
-            cells = {**last.cells, "diagnosis": last.cells["diagnosis"] + row.cells["diagnosis"]}
-            rows[-1] = Row(last.line, cells)
+            joined = last.cells.get("diagnosis", []) + row.cells["diagnosis"]
+            rows[-1] = Row(last.line, {**last.cells, "diagnosis": joined})
         else:
             rows.append(row)
-    if not rows:
+    main = next((r for r in rows if _MAIN_ROW.search(r.text("kind"))), None)
+    main = main or next((r for r in rows if r.cells.get("diagnosis")), None)
+    if main is None:
         return None
-    main = next((r for r in rows if _MAIN_ROW.search(r.text("kind"))), rows[0])
-    words = main.cells["diagnosis"]
+    words = main.cells.get("diagnosis", [])
     raw = repair_code_slots(main.text("diagnosis"))
-    text = strip_code(raw)
+    text = _written(raw)
     page = main.line.page
     text_field = scored_field(
         "diagnosis", text or None, evidence_of(words), page, [w.box for w in words]
@@ -74,7 +79,8 @@ def _from_table(lines: list[Line]) -> Diagnosis | None:
         if codes
         else Field(name="icd10")
     )  # fmt: skip
-    return Diagnosis(text_field, code_field)
+    marks = _BLANK_MARK.search(raw + " " + main.text("code"))  # `1 | - | | Utama`
+    return Diagnosis(text_field, code_field, blank=not text and bool(marks))
 
 
 UNLABELLED = 0.6  # a diagnosis found by its ICD-10 code, without its label: a person looks
@@ -102,7 +108,7 @@ def _by_code(lines: list[Line]) -> Diagnosis | None:
 
 def extract_diagnosis(lines: list[Line]) -> Diagnosis:
     table = _from_table(lines)
-    if table is not None and table.text.value:
+    if table is not None:
         return table
     hit = find_label(lines, "diagnosis")
     code_field = Field(name="icd10")
@@ -128,13 +134,17 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
         code_field = beside
     elif (separate := _separate_code(lines)) is not None:
         code_field = separate
-    text = strip_code(raw)
-    if not any(ch.isalnum() for ch in text):
-        text = ""  # dots or a dash where the diagnosis goes: printed blank
+    text = _written(raw)
     text_field = scored_field(
         "diagnosis", text or None, evidence_of(words, **hit.flags), hit.page, boxes
     )
     return Diagnosis(text_field, code_field)
+
+
+def _written(raw: str) -> str:
+    """The diagnosis words without their code; "" for dots, a dash or a rule."""
+    text = strip_code(raw)
+    return text if any(ch.isalnum() for ch in text) else ""
 
 
 def _code_form(text: str) -> str:

@@ -61,7 +61,7 @@ def faskes_letter(lines: list[Line]) -> ExtractedFields:
         out.note(missing_notice(lines, "register_number"))
     if diagnosis.text.value is None:
         signs = diagnosis.icd10.value is not None or diagnosis_signs(lines)
-        out.note(missing_notice(lines, "diagnosis", other_signs=signs))
+        out.note(missing_notice(lines, "diagnosis", other_signs=signs, blank=diagnosis.blank))
     category, certainty, _why = priority_with_confidence(
         diagnosis.text.value, diagnosis.icd10.value
     )

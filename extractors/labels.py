@@ -251,7 +251,7 @@ def _value_below(lines: list[Line], index: int) -> tuple[str, tuple[Word, ...]]:
     gap = nxt.box.top - line.box.bottom
     if nxt.page != line.page or gap > 1.5 * max(line.box.height, 1) or ":" in nxt.text:
         return "", ()
-    if _starts_with_label(nxt):
+    if starts_with_label(nxt):
         return "", ()
     return nxt.text, tuple(nxt.words)
 
@@ -287,7 +287,7 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
             or line.page != previous.page
             or gap > 1.0 * max(previous.box.height, 1)
             or abs(start - first.box.left) > 2 * first.box.height
-            or _starts_with_label(line)
+            or starts_with_label(line)
         ):
             break
         extra.extend(line.words)
@@ -295,7 +295,8 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
     return extra
 
 
-def _starts_with_label(line: Line) -> bool:
+def starts_with_label(line: Line) -> bool:
+    """The line is a `label : value` row (of any field)."""
     return any(label_regex(label).match(line.text) for label in _all_labels())
 
 

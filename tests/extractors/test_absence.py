@@ -80,3 +80,18 @@ def test_blank_after_a_colon_read_as_a_digit():
 def test_the_doctors_diagnosis_printed_blank_is_blank_beside_the_complaints():
     text = KOP + "No. RM : 0012\nDiagnosa Awal : demam, mual\nDiagnosa Dokter : -\n" + END
     assert codes(text) == {"diagnosis": "field_blank"}
+
+
+def test_an_empty_label_with_the_next_row_right_under_it_is_blank():
+    """No room for a value OCR could have lost: the next row or numbered section follows."""
+    for below in ("No. RM : 00-12-34", "IV. Tindakan yang telah diberikan :"):
+        text = KOP + "III. Diagnosa Kerja :\n" + below + "\n" + END
+        assert codes(text)["diagnosis"] == "field_blank", below
+
+
+def test_an_empty_label_with_room_below_or_a_second_column_is_only_not_found():
+    """A blank line under it (a handwritten value?), or another column on its line."""
+    lines = lines_from_text(KOP + "Diagnosa :\n\n\nNo. RM : 00-12-34\n" + END)
+    assert missing_notice(lines, "diagnosis", other_signs=True) is None
+    lines = lines_from_text(KOP + "Diagnosa :                  Tanggal : 12-02-2026\n" + END)
+    assert missing_notice(lines, "diagnosis", other_signs=True) is None

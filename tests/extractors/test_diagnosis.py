@@ -136,6 +136,27 @@ def test_diagnosis_table_of_a_hospital_system():
     assert (result.text.value, result.icd10.value) == ("Chronic kidney disease stage 5", "N18.5")
 
 
+@pytest.mark.parametrize(
+    ("code", "cell", "blank"),
+    [("-", "-", True), ("", "............", True), ("", "________", True), ("-", "", True),
+     ("", "", False)],
+)  # fmt: skip
+def test_a_blank_main_row_is_no_diagnosis_never_the_secondary_row_nor_the_header(
+    code, cell, blank
+):
+    """The doctor left the `Utama` row empty: no diagnosis, whatever the other rows say; a
+    dash or dots in it is printed blank (certain), a row with nothing only not found."""
+    text = (
+        "No   Kode ICD-10     Diagnosis                              Jenis\n"
+        f"1    {code:<15}{cell:<39}Utama\n"
+        "2    I10             Hipertensi esensial                    Sekunder\n"
+        "\n\nDemikian surat keterangan ini"
+    )
+    result = extract_diagnosis(lines_from_text(text))
+    assert result.text.value is None
+    assert result.blank == blank
+
+
 def test_diagnosis_table_without_a_kind_column_takes_its_first_row():
     text = "No   Diagnosa                    Kode ICD\n1    Stroke infark               I63.9\n"
     result = extract_diagnosis(lines_from_text(text))

@@ -20,27 +20,39 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from functools import cache
 from pathlib import Path
 
+import yaml
 from sqlalchemy import create_engine, select
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from models.tables import document  # noqa: E402
+from models.tables import decision, document  # noqa: E402
+from pipeline.cases.policy import Policy  # noqa: E402
 
 BIN = Path(sys.executable).parent
+IDENTIFIED = Policy().identified_confidence
 FIELDS = {
-    "faskes_letter": ("nik", "register_number", "diagnosis", "priority_category", "letter_date"),
-    "sktm": ("nik", "village", "letter_number"),
+    "faskes_letter": (
+        "nik", "name", "birth_date", "register_number", "diagnosis", "priority_category",
+        "letter_date",
+    ),
+    "sktm": ("nik", "name", "birth_date", "village", "letter_number"),
     "kk": ("kk_number",),
-    "ktp": ("nik",),
-}
+    "ktp": ("nik", "name", "birth_date"),
+}  # fmt: skip
+COLUMNS = {  # printed per capture and layout: what ties a case together and decides it
+    "nik": "nik", "name": "name", "birth_date": "born", "register_number": "register",
+    "diagnosis": "diagnosis", "priority_category": "priority",
+}  # fmt: skip
 
 
 def _env(code: Path | None) -> dict[str, str]:
@@ -110,16 +122,56 @@ def _truth_of(entry: dict) -> tuple[dict, list[dict]]:
     return fields, truth.get("members") or fields.get("members") or []
 
 
+@cache
+def _note_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """The review-note templates of `pipeline/data/reasons.yaml`, as patterns."""
+    templates = yaml.safe_load((ROOT / "pipeline/data/reasons.yaml").read_text("utf-8"))["review"]
+    patterns = []
+    for key, text in templates.items():
+        if isinstance(text, str):
+            parts = re.split(r"\{(\w+)\}", " ".join(text.split()))
+            regex = "".join(
+                re.escape(p) if i % 2 == 0 else f"(?P<{p}>.*?)" for i, p in enumerate(parts)
+            )
+            patterns.append((key, re.compile(regex + "$", re.DOTALL)))
+    return patterns
+
+
+def note_kind(note: str) -> str:
+    """`low: NIK`, `not_found: diagnosa`: which check a review note is about (no values)."""
+    note = " ".join(note.split())
+    for key, pattern in _note_patterns():
+        if m := pattern.match(note):
+            return f"{key}: {m['field']}" if "field" in m.groupdict() else key
+    return "other"
+
+
+def _records(out: Path) -> dict[str, dict]:
+    engine = create_engine(f"sqlite:///{out / 'state.sqlite'}")
+    with engine.connect() as connection:
+        rows = connection.execute(select(decision.c.submission, decision.c.record)).all()
+    return {k: record for k, record in rows}
+
+
 def decisions(folder: Path, out: Path) -> dict[str, object]:
     truth, decided = _jsonl(folder / "truth.jsonl"), _jsonl(out / "decisions.jsonl")
     manifest = {s["submission"]: s for s in _manifest(folder)}
     n = len(truth)
     got = {k: decided.get(k, {"status": "missing", "reasons": []}) for k in truth}
+    records = _records(out)
+    for k in got:
+        got[k]["review_notes"] = records.get(k, {}).get("review_notes", [])
     false_accepts = [k for k in truth if got[k]["status"] == "ready" != truth[k]["status"]]
     complete = [k for k in truth if manifest[k].get("complete")]
     sent_back = [k for k in complete if got[k]["status"] == "needs_correction"]
     should = [k for k in truth if truth[k]["status"] == "ready"]
     straight = [k for k in should if got[k]["status"] == "ready"]
+    held = Counter(  # what kept complete, eligible cases from going straight through
+        note_kind(note)
+        for k in should
+        if got[k]["status"] == "needs_review"
+        for note in set(got[k].get("review_notes") or ["?"])
+    )
     reasons = [(k, r) for k in truth for r in truth[k]["reasons"]]
     recalled = [(k, r) for k, r in reasons if r in got[k]["reasons"]]
     untrue = [
@@ -144,6 +196,7 @@ def decisions(folder: Path, out: Path) -> dict[str, object]:
         "complete": len(complete),
         "sent_back": sent_back,
         "straight": (len(straight), len(should)),
+        "held": held,
         "recall": (len(recalled), len(reasons)),
         "untrue": untrue,
         "by_scenario": by_scenario,
@@ -173,6 +226,9 @@ def documents(folder: Path, out: Path) -> list[dict]:
                 "capture": entry.get("capture", "?"),
                 "layout": entry.get("layout") or _truth_of(entry)[0].get("layout", "?"),
                 "type_right": read["doc_type"] == doc_type,
+                # right and sure enough that the decision relies on it (Policy)
+                "type_sure": read["doc_type"] == doc_type
+                and read.get("doc_type_confidence", 0.0) >= IDENTIFIED,
                 "warnings": [w["code"] for w in read.get("warnings", [])],
             }
             got = {k: v.get("value") for k, v in read.get("fields", {}).items()}
@@ -204,6 +260,8 @@ def report(family: str, folder: Path, out: Path, seconds: float) -> dict:
     for k in d["sent_back"]:
         print(f"    {k}: told {d['got'][k]['reasons']}")
     print(f"straight-through (ready when it should) {_pct(*d['straight'])}")
+    for kind, count in d["held"].most_common():
+        print(f"    held for review, note {kind}: {count}")
     print(f"status right                            {d['status']:.1%}")
     print(f"decision exactly right (CONTRACT line)  {d['exact']:.1%}")
     print(f"reason recall                           {_pct(*d['recall'])}")
@@ -223,12 +281,13 @@ def report(family: str, folder: Path, out: Path, seconds: float) -> dict:
 
 
 def _documents_table(rows: list[dict]) -> None:
-    names = ("nik", "register", "diagnosis", "priority", "members")
+    names = (*COLUMNS.values(), "members")
     for title, key in (
         ("document × capture", lambda r: f"{r['doc_type']} × {r['capture']}"),
         ("layout", lambda r: f"{r['doc_type']}/{r['layout']}"),
     ):
-        print(f"\n{title:34} {'n':>4} {'type':>6} " + " ".join(f"{n:>10}" for n in names))
+        head = f"{'n':>4} {'type':>6} {'sure':>6} "
+        print(f"\n{title:34} {head}" + " ".join(f"{n:>10}" for n in names))
         _grouped(rows, key)
 
 
@@ -237,8 +296,10 @@ def _grouped(rows: list[dict], key) -> None:
     for row in rows:
         groups[key(row)].append(row)
     for name, group in sorted(groups.items()):
-        cells = [f"{sum(r['type_right'] for r in group) / len(group):6.0%}"]
-        for field in ("nik", "register_number", "diagnosis", "priority_category"):
+        cells = [
+            f"{sum(r[k] for r in group) / len(group):6.0%}" for k in ("type_right", "type_sure")
+        ]
+        for field in COLUMNS:
             scored = [r[field] for r in group if field in r]
             cells.append(f"{sum(scored) / len(scored):10.0%}" if scored else f"{'-':>10}")
         found = [r["members"] for r in group if "members" in r]

@@ -1,8 +1,11 @@
 """Decide the document type from keywords printed on the page.
 
-Scores are sums of keyword weights found in the page text (titles 5, cues 1). Titles are
-matched line by line, fuzzily, so a title with one misread letter still counts. The confidence
-is the winner's share of the score mass, damped when little evidence was found.
+Scores are sums of keyword weights found in the page text (titles 5, cues 1, cues that other
+papers print too 0.5 — every form has `Agama` and `Pekerjaan`). Titles are matched line by
+line, fuzzily, so a title with one misread letter still counts; cues as whole words (`SIP` is
+not in `SIPIL`). The confidence is the winner's share of the score mass, damped when little
+evidence was found: a page titled as its type is evidence enough; without a title (a resume,
+a letter headed only by its addressee), five of its cues are.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from models import DocType, Line
 
 TITLE_WEIGHT = 5.0
 CUE_WEIGHT = 1.0
+SHARED_CUE_WEIGHT = 0.5
 MIN_SCORE = 3.0
+UNTITLED_EVIDENCE = 5.0  # cue weight that identifies a page without its title
 TITLE_MATCH = 92.0  # fuzz.ratio of a title against the start of a line
 
 
@@ -39,6 +44,7 @@ def keyword_table() -> dict[DocType, tuple[tuple[str, float], ...]]:
     for name, groups in yaml.safe_load(text).items():
         entries = [(k, TITLE_WEIGHT) for k in groups.get("titles", [])]
         entries += [(k, CUE_WEIGHT) for k in groups.get("cues", [])]
+        entries += [(k, SHARED_CUE_WEIGHT) for k in groups.get("shared_cues", [])]
         table[DocType(name)] = tuple(entries)
     return table
 
@@ -62,8 +68,13 @@ def _title_score(title: str, lines: list[str]) -> float:
     return best
 
 
+@cache
+def _whole(cue: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Z0-9]){re.escape(cue)}(?![A-Z0-9])")
+
+
 def _cue_present(cue: str, text: str) -> bool:
-    if cue in text:
+    if _whole(cue).search(text):
         return True
     return len(cue) >= 10 and fuzz.partial_ratio(cue, text, score_cutoff=92) > 0
 
@@ -91,7 +102,7 @@ def classify(lines: list[Line]) -> Classification:
         return Classification(DocType.unknown, 0.0, scores)
     total = sum(scores.values())
     share = top / total if total else 0.0
-    evidence = min(1.0, top / (TITLE_WEIGHT + 3 * CUE_WEIGHT))
+    evidence = 1.0 if titled[best] else min(1.0, top / UNTITLED_EVIDENCE)
     doc_type = DocType(best)
     titled_page = titled[best] or (doc_type in LETTERS and _generic_heading(texts))
     return Classification(doc_type, round(share * evidence, 3), scores, titled_page)

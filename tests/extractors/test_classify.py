@@ -72,3 +72,36 @@ def test_generic_letter_heading_marks_a_first_page():
     )
     assert first.doc_type is DocType.faskes_letter and first.titled
     assert not continuation.titled
+
+
+def test_a_letter_under_a_title_we_do_not_know_is_identified_by_its_medical_words():
+    """A resume headed only by the hospital, or a referral headed by its addressee."""
+    c = classify(
+        lines_from_text(
+            "RUMAH SAKIT UMUM DAERAH SAMBAS\nKepada Yth. Dokter Spesialis Penyakit Dalam\n"
+            "Nama Pasien : SITI AMINAH\nNo. RM : 00-12-34\nAnamnesa : sesak napas\n"
+            "Diagnosa : Gagal jantung kongestif\nTerapi : furosemid\nDokter Pemeriksa"
+        )
+    )
+    assert c.doc_type is DocType.faskes_letter
+    assert c.confidence >= 0.5
+
+
+def test_identity_rows_every_form_prints_do_not_make_a_letter_a_ktp():
+    c = classify(
+        lines_from_text(
+            "PUSKESMAS SUKAMAJU\nSURAT KETERANGAN BEROBAT\nNama : SITI AMINAH\n"
+            "Tempat/Tgl Lahir : SAMBAS, 05-07-1989\nAgama : Islam\nPekerjaan : Petani\n"
+            "Status Perkawinan : Kawin\nAlamat : RT/RW 001/002 Provinsi Kalimantan Barat\n"
+            "Diagnosa : CKD\nDokter Pemeriksa"
+        )
+    )
+    assert c.doc_type is DocType.faskes_letter
+    assert c.confidence >= 0.7  # was 0.56 when each identity row counted for a KTP
+
+
+def test_cues_are_whole_words():
+    """`SIP` (a doctor's licence) is not in `SIPIL`, `LURAH` not in `KELURAHAN`."""
+    text = "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL\nKELURAHAN SUKAMAJU\nKARTU KELUARGA"
+    assert classify(lines_from_text(text)).scores["faskes_letter"] == 0.0
+    assert classify(lines_from_text(text)).scores["sktm"] == 0.0

@@ -141,9 +141,7 @@ def test_diagnosis_table_of_a_hospital_system():
     [("-", "-", True), ("", "............", True), ("", "________", True), ("-", "", True),
      ("", "", False)],
 )  # fmt: skip
-def test_a_blank_main_row_is_no_diagnosis_never_the_secondary_row_nor_the_header(
-    code, cell, blank
-):
+def test_a_blank_main_row_is_no_diagnosis_never_the_secondary_row_nor_the_header(code, cell, blank):
     """The doctor left the `Utama` row empty: no diagnosis, whatever the other rows say; a
     dash or dots in it is printed blank (certain), a row with nothing only not found."""
     text = (

@@ -120,8 +120,10 @@ class LabelHit:
     @property
     def flags(self) -> dict[str, object]:
         """Evidence flags of its value: after a colon on the label's line is anchored; a line
-        below may be body text whose label's value (a dash) OCR lost, so a person looks."""
-        return {"anchored": self.colon and not self.below, "doubt": BELOW if self.below else 1.0}
+        below that reads as running text may be the body under a label whose value (a dash)
+        OCR lost, so a person looks."""
+        doubt = BELOW if self.below and running_text(self.value) else 1.0
+        return {"anchored": self.colon and not self.below, "doubt": doubt}
 
     @property
     def boxes(self) -> list[Box]:
@@ -239,7 +241,25 @@ def _is_label(text: str) -> bool:
     return bool(text) and any(label_regex(label).fullmatch(text) for label in _all_labels())
 
 
-BELOW = 0.7  # doubt on a value read from the line under its label
+BELOW = 0.7  # doubt on running text read from the line under its label
+# Words of a sentence, hardly ever of a value (`Demikian surat ini …`, `pasien tersebut …`).
+_SENTENCE_WORDS = frozenset({
+    "ini", "itu", "yang", "bahwa", "tersebut", "surat", "demikian", "kami", "agar", "untuk",
+    "mohon", "telah", "sebagai",
+})  # fmt: skip
+_DATE_LIKE = re.compile(r"\d{1,2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]|[A-Za-z]{3,9})\s*(?:19|20)\d{2}")
+
+
+def running_text(value: str) -> bool:
+    """A line that reads as a sentence or a date line rather than a field's value."""
+    words = re.findall(r"[A-Za-z]+", value.lower())
+    return (
+        len(value.split()) > 6
+        or value.rstrip().endswith((".", ","))
+        or any(w in _SENTENCE_WORDS for w in words)
+        or bool(_DATE_LIKE.search(value))
+        or not any(ch.isalnum() for ch in value)
+    )
 
 
 def _value_below(lines: list[Line], index: int) -> tuple[str, tuple[Word, ...]]:

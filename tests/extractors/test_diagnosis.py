@@ -199,9 +199,13 @@ def test_a_code_in_its_own_column_on_the_diagnosis_row():
     assert (result.text.value, result.icd10.value) == ("Diabetes melitus tipe 2", "E11.9")
 
 
-def test_a_value_from_the_line_below_is_doubted():
-    """The label's dash may be lost and the line below be body text: a person looks."""
-    below = extract_diagnosis(lines_from_text("Diagnosa :\nStroke non hemoragik\n\nDemikian"))
-    inline = extract_diagnosis(lines_from_text("Diagnosa : Stroke non hemoragik"))
-    assert below.text.value == inline.text.value
-    assert below.text.confidence < 0.6 <= inline.text.confidence
+def test_running_text_below_an_empty_label_is_doubted_a_value_is_not():
+    """The label's dash may be lost and the line below be body text: a person looks. A short
+    line that reads as a value (`J06.9 ISPA`) is how the template prints it."""
+    body = "Diagnosa :\nPasien tersebut memerlukan perawatan lanjutan.\n"
+    assert extract_diagnosis(lines_from_text(body)).text.confidence < 0.5
+    for value in ("Stroke non hemoragik", "J06.9 ISPA"):
+        below = extract_diagnosis(lines_from_text(f"Diagnosa sementara:\n{value}\n\nDemikian"))
+        inline = extract_diagnosis(lines_from_text(f"Diagnosa : {value}"))
+        assert below.text.value == inline.text.value
+        assert below.text.confidence >= 0.9 <= inline.text.confidence

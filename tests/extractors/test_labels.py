@@ -1,4 +1,6 @@
-from extractors.labels import find_label, find_labels
+import pytest
+
+from extractors.labels import find_label, find_labels, running_text
 from extractors.lines import lines_from_text
 
 
@@ -47,3 +49,22 @@ def test_a_greater_label_whose_colon_ocr_lost_still_outranks_a_lesser_one():
     text = "Nama : BUDI        Diagnosa Awal : Lemas, mual\nTgl Lahir : 1984   Diagnosa Dokter"
     assert find_label(lines_from_text(text), "diagnosis") is None
     assert find_label(lines_from_text(text.split("\n")[0]), "diagnosis").value == "Lemas, mual"
+
+
+@pytest.mark.parametrize(
+    ("line", "running"),
+    [
+        ("Stroke non hemoragik", False),
+        ("J06.9 ISPA", False),
+        ("Diabetes melitus tipe 2 dengan komplikasi", False),
+        ("Demikian surat keterangan ini dibuat", True),
+        ("Sawahlunto, 22-01-2026", True),
+        ("Sawahlunto 22 Januari 2026", True),
+        ("12-34-56", False),
+        ("2025/01/000123", False),
+        ("Pasien saat ini dirawat di IGD.", True),
+        ("-", True),
+    ],
+)
+def test_running_text_is_told_from_a_value(line, running):
+    assert running_text(line) is running

@@ -26,6 +26,7 @@ import yaml
 from sqlalchemy import Engine
 
 from extractors.names import name_similarity
+from extractors.nik import decode_nik
 from models import (
     Candidate,
     DeactivationRecord,
@@ -249,27 +250,37 @@ def _applicant(case: _Case) -> Applicant | None:
         return None
     patient, born = case.letter.value("name"), case.letter.value("birth_date")
 
-    def same(name: str | None, birth: str | None) -> bool:
+    def same(name: str | None, birth: str | None, nik: str) -> bool:
         return name_similarity(patient, name) >= case.policy.name_match and (
-            not born or not birth or born == birth
+            not born or not birth or born == birth or _born_in(nik, born)
         )
 
     def tied(nik: str) -> bool:
-        """The patient's name read surely, and a birth date printed with this NIK agrees."""
+        """The patient's name read surely, and a birth date printed with this NIK, or the
+        one its digits encode, agrees."""
         births = [d.value("birth_date") for d in case.ktps + case.sktms if d.value("nik") == nik]
         births += [m.birth_date for kk in case.kks for m in kk.members if m.nik == nik]
-        return case.sure(case.field(case.letter, "name")) and (not born or born in births)
+        return case.sure(case.field(case.letter, "name")) and (
+            not born or born in births or _born_in(nik, born)
+        )
 
     # The KTP and SKTM print one person each, in large type: safer than a KK table row.
     for doc in case.ktps + case.sktms:
         f = case.field(doc, "nik")
-        if f is not None and f.value and same(doc.value("name"), doc.value("birth_date")):
+        if f is not None and f.value and same(doc.value("name"), doc.value("birth_date"), f.value):
             return Applicant(f.value, doc, tied(f.value), case.sure(f))
     for kk in case.kks:
         for member in kk.members:
-            if member.nik and same(member.name, member.birth_date):
+            if member.nik and same(member.name, member.birth_date, member.nik):
                 return Applicant(member.nik, kk, tied(member.nik), False)  # a row has no confidence
     return None
+
+
+def _born_in(nik: str, born: str) -> bool:
+    """The birth date (ISO) is the one the NIK's digits encode: a second reading of it, should
+    the printed date beside the NIK be misread."""
+    info = decode_nik(nik)
+    return info is not None and born in {d.isoformat() for d in info.birth_date_candidates()}
 
 
 def _check_papers(case: _Case, found: Findings) -> None:

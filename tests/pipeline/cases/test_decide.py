@@ -109,6 +109,16 @@ def test_letter_without_nik_is_tied_to_the_kk_member_by_name_and_birth_date():
     assert (d.status.value, d.nik) == ("ready", NIK)
 
 
+def test_a_misread_birth_date_on_the_kk_is_outweighed_by_the_one_the_nik_encodes():
+    """The KK row's date misread; the member's NIK encodes the letter's 1989-07-05."""
+    family = kk()
+    family.members[0] = family.members[0].model_copy(update={"birth_date": "1989-07-06"})
+    d = run(letter(nik=None), sktm(), family)
+    assert (d.status.value, d.nik) == ("ready", NIK)
+    other_date = letter(nik=None, birth_date="1989-08-05")  # neither agrees: not the patient
+    assert run(other_date, sktm(), family).status.value != "ready"
+
+
 def test_letter_without_nik_and_no_matching_member():
     d = run(letter(nik=None, name="ORANG LAIN"), sktm(), kk())
     assert codes(d) == ["nik_unreadable"]

@@ -19,10 +19,14 @@ import yaml
 from models import Box, Line, Word
 
 _SEPARATOR = r"[\s.:/,\-]*"
-# The colon after a label, possibly after OCR debris from dot leaders ("Tgl Lahir — :").
-_AFTER = re.compile(r"\s*(?:[-—–_.,'`~]+\s*)?[:;]\s*")
+# A typewriter's dot leader as OCR reads it: dots, with letters it made of some (`Lc...`,
+# `.....cccc`, `......W.....`).
+_LEADER = r"(?>[A-Za-z]{0,6}[.…·]{2,}[A-Za-z.…·,]*)"
+# The colon after a label, possibly after OCR debris from dot leaders ("Tgl Lahir — :",
+# "No. CM Lc... coco... :").
+_AFTER = re.compile(rf"\s*(?:(?:{_LEADER}|[-—–_.,'`~]+)\s*)*?[:;]\s*")
 # A colon standing alone that OCR read as a thin letter or digit ("No. Index 1 423594").
-_MISREAD_COLON = re.compile(r"\s+[1lI|!i]\s+(?=\S)")
+_MISREAD_COLON = re.compile(rf"(?:\s+{_LEADER})*\s+[1lI|!i]\s+(?=\S)")
 
 
 @cache
@@ -65,7 +69,13 @@ def label_regex(label: str) -> re.Pattern[str]:
     """A tolerant pattern: `No. RM` matches `No.RM`, `NO RM`, `No . RM`, `N0. RM`."""
     chunks = re.findall(r"[A-Za-z0-9]+", label)
     body = _SEPARATOR.join(_tolerant(c) for c in chunks)
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+    return re.compile(rf"(?<![A-Za-z0-9]){body}{_LABEL_END}", re.IGNORECASE)
+
+
+# A label ends at the end of its word, or where OCR glued its value to it after losing the
+# colon and the space: a capital or digit after its last small letter (`No. Rekam
+# MedisRM-00888121`), or three digits after it (`No.RM123456`).
+_LABEL_END = r"(?:(?![A-Za-z0-9])|(?-i:(?<=[a-z])(?=[A-Z0-9]))|(?<=[A-Za-z.])(?=\d{3}))"
 
 
 @cache
@@ -116,6 +126,7 @@ class LabelHit:
     words: tuple[Word, ...]
     colon: bool
     below: bool = False
+    label_left: float | None = None  # where the label's first word starts
 
     @property
     def flags(self) -> dict[str, object]:
@@ -156,6 +167,8 @@ def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None
         return misread.end(), False
     if match.end() >= len(tl.text):
         return None
+    if tl.text[match.end()].isalnum():  # glued to its value (`_LABEL_END`)
+        return match.end(), False
     last = tl.word_at(max(match.end() - 1, 0))
     if last + 1 >= len(tl.line.words):
         return None
@@ -231,7 +244,8 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 if not value and colon and end >= len(tl.text):
                     value, words = _value_below(lines, index)
                     at = index + 1 if value else index
-                hits.append(LabelHit(at, label, value, words, colon, at != index))
+                label_left = tl.words_in(m.start(), m.end())[0].box.left
+                hits.append(LabelHit(at, label, value, words, colon, at != index, label_left))
     return hits
 
 
@@ -272,27 +286,55 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
     """Words of the following lines that continue a wrapped value.
 
     A continuation starts under the value (not under the label), follows closely below, and
-    carries no label of its own.
+    carries no label of its own. On a two-column form only the value's column counts (the
+    words of the other column share the line); a line of dot-leader debris is stepped over.
     """
     if not hit.words:
         return []
     first = hit.words[0]
+    tolerance = 2 * first.box.height
+    # Words left of the value may be another column's, never this column's next row.
+    column_left = first.box.left if hit.below or hit.label_left is None else hit.label_left
     extra: list[Word] = []
     previous = lines[hit.line_index]
     for line in lines[hit.line_index + 1 : hit.line_index + 1 + max_lines]:
-        gap = line.box.top - previous.box.bottom
-        start = line.words[0].box.left
-        if (
-            ":" in line.text
-            or line.page != previous.page
-            or gap > 1.0 * max(previous.box.height, 1)
-            or abs(start - first.box.left) > 2 * first.box.height
-            or _starts_with_label(line)
-        ):
+        if line.page != previous.page:
             break
-        extra.extend(line.words)
+        if all(_is_debris(w.text) for w in line.words):
+            previous = line
+            continue
+        gap = line.box.top - previous.box.bottom
+        words = _column_at(line, first.box.left, tolerance)
+        if not words or gap > 1.0 * max(previous.box.height, 1):
+            break
+        if any(
+            column_left - tolerance <= w.box.left < words[0].box.left and not _is_debris(w.text)
+            for w in line.words
+        ):
+            break  # a row of its own in the value's column: `Alamat    Jl. Melati`
+        text = " ".join(w.text for w in words)
+        if ":" in text or any(label_regex(label).match(text) for label in _all_labels()):
+            break
+        extra.extend(words)
         previous = line
     return extra
+
+
+def _is_debris(text: str) -> bool:
+    return bool(re.fullmatch(_LEADER, text)) or not any(ch.isalnum() for ch in text)
+
+
+def _column_at(line: Line, left: float, tolerance: float) -> list[Word]:
+    """The words of `line` in the column that starts at `left`: a run of words starting
+    there, cut from the rest by a form's column gap; [] when no run starts there."""
+    height = max(1, median(w.box.height for w in line.words))
+    runs: list[list[Word]] = []
+    for word in line.words:
+        if runs and word.box.left - runs[-1][-1].box.right <= COLUMN_GAP * height:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    return next((run for run in runs if abs(run[0].box.left - left) <= tolerance), [])
 
 
 def _starts_with_label(line: Line) -> bool:

@@ -1,4 +1,4 @@
-from extractors.labels import find_label, find_labels
+from extractors.labels import continuation, find_label, find_labels
 from extractors.lines import lines_from_text
 
 
@@ -47,3 +47,56 @@ def test_a_greater_label_whose_colon_ocr_lost_still_outranks_a_lesser_one():
     text = "Nama : BUDI        Diagnosa Awal : Lemas, mual\nTgl Lahir : 1984   Diagnosa Dokter"
     assert find_label(lines_from_text(text), "diagnosis") is None
     assert find_label(lines_from_text(text.split("\n")[0]), "diagnosis").value == "Lemas, mual"
+
+
+def test_value_glued_to_its_label_after_ocr_lost_the_colon():
+    """`No. Rekam Medis : RM-00888121` read as `No. Rekam MedisRM-00888121`."""
+    lines = lines_from_text("No. Rekam MedisRM-00888121 Tanggal Masuk: 10-09-2025")
+    hit = find_labels(lines, "register_number")[0]
+    assert hit.value == "RM-00888121"
+    assert find_labels(lines_from_text("NO.RM123456"), "register_number")[0].value == "123456"
+    # An all-capital word goes on: `NAMAKU` is no label.
+    assert find_labels(lines_from_text("NAMAKU : X"), "name") == []
+
+
+def test_dot_leader_read_as_letters_before_the_colon():
+    """A typewriter's dot leader comes back as `Lc... coco...`, its colon as a `1`."""
+    lines = lines_from_text("NO. CM Lc... coco... 1 3057.25.49")
+    assert find_labels(lines, "register_number")[0].value == "3057.25.49"
+    lines = lines_from_text("Dignosa ......... : R57.2 SYOK SEPTIK")
+    assert find_labels(lines, "diagnosis")[0].value == "R57.2 SYOK SEPTIK"
+
+
+def test_wrap_in_the_right_column_of_a_two_column_form():
+    """SIMPUS prints two columns; the right column's diagnosis wraps onto a line whose left
+    column holds another row (`Alamat : …`)."""
+    text = (
+        "NIK : 5205076109740484         Diagnosa Dokter : K70.3 - Alcoholic cirrhosis\n"
+        "Alamat : Dusun Prastuti RW.                      of liver\n"
+        "005, Desa Nangatumpu"
+    )
+    lines = lines_from_text(text)
+    hit = find_label(lines, "diagnosis")
+    assert [w.text for w in continuation(lines, hit)] == ["of", "liver"]
+    # The left column's wrap stays with the left column.
+    hit = find_label(lines, "name") or find_labels(lines_from_text(text), "village")
+    assert not hit
+
+
+def test_next_row_of_the_same_column_without_its_colon_is_no_wrap():
+    text = "Nama          : SITI AMINAH\nAlamat          Jl. Melati 4"
+    lines = lines_from_text(text)
+    assert continuation(lines, find_label(lines, "name")) == []
+
+
+def test_wrap_under_a_line_of_dot_leader_debris():
+    """A typewriter's dot leader is drawn low: OCR gives it a line of its own between the
+    value and its wrap."""
+    text = (
+        "Dignosa ......... : A09 GASTROENTERITIS AKUT DENGAN\n"
+        "        ...........\n"
+        "                    SEDANG\n"
+        "Pasien tersebut benar berobat."
+    )
+    lines = lines_from_text(text)
+    assert [w.text for w in continuation(lines, find_label(lines, "diagnosis"))] == ["SEDANG"]

@@ -26,7 +26,7 @@ _LEADER = r"(?>[A-Za-z]{0,6}[.…·]{2,}[A-Za-z.…·,]*)"
 # "No. CM Lc... coco... :").
 _AFTER = re.compile(rf"\s*(?:(?:{_LEADER}|[-—–_.,'`~]+)\s*)*?[:;]\s*")
 # A colon standing alone that OCR read as a thin letter or digit ("No. Index 1 423594").
-_MISREAD_COLON = re.compile(rf"(?:\s+{_LEADER})*\s+[1lI|!i]\s+(?=\S)")
+_MISREAD_COLON = re.compile(rf"(?:\s*{_LEADER})*\s+[1lI|!i]\s+(?=\S)")
 
 
 @cache
@@ -300,8 +300,8 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
     for line in lines[hit.line_index + 1 : hit.line_index + 1 + max_lines]:
         if line.page != previous.page:
             break
-        if all(_is_debris(w.text) for w in line.words):
-            previous = line
+        if all(_is_debris(w.text) for w in line.words):  # drawn low, inside the row or below
+            previous = Line(words=[*previous.words, *line.words], page=line.page)
             continue
         gap = line.box.top - previous.box.bottom
         words = _column_at(line, first.box.left, tolerance)
@@ -320,13 +320,17 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
     return extra
 
 
+def is_leader(text: str) -> bool:
+    """A word that is a dot leader as OCR read it (`......`, `Lc...`)."""
+    return bool(re.fullmatch(_LEADER, text))
+
+
 def _is_debris(text: str) -> bool:
-    return bool(re.fullmatch(_LEADER, text)) or not any(ch.isalnum() for ch in text)
+    return is_leader(text) or not any(ch.isalnum() for ch in text)
 
 
-def _column_at(line: Line, left: float, tolerance: float) -> list[Word]:
-    """The words of `line` in the column that starts at `left`: a run of words starting
-    there, cut from the rest by a form's column gap; [] when no run starts there."""
+def column_runs(line: Line) -> list[list[Word]]:
+    """The line cut at a form's column gaps: a two-column row gives two runs."""
     height = max(1, median(w.box.height for w in line.words))
     runs: list[list[Word]] = []
     for word in line.words:
@@ -334,7 +338,12 @@ def _column_at(line: Line, left: float, tolerance: float) -> list[Word]:
             runs[-1].append(word)
         else:
             runs.append([word])
-    return next((run for run in runs if abs(run[0].box.left - left) <= tolerance), [])
+    return runs
+
+
+def _column_at(line: Line, left: float, tolerance: float) -> list[Word]:
+    """The run of `line` (`column_runs`) that starts at `left`; [] when none does."""
+    return next((run for run in column_runs(line) if abs(run[0].box.left - left) <= tolerance), [])
 
 
 def _starts_with_label(line: Line) -> bool:

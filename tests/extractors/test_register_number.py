@@ -53,3 +53,8 @@ def test_two_numbers_under_one_label_keep_their_printed_slash():
     assert clean_register_number("123456 / Rawat Jalan") == "123456"
     assert clean_register_number("2026/02/12/000123") == "2026/02/12/000123"
     assert clean_register_number("00. 12.34") == "00.12.34"
+
+
+def test_dot_leader_glued_to_the_label_and_colon_read_as_one():
+    """A typewritten `No. CM......: 2754.53.45` read as `NO. CM... 1 2754.53.45`."""
+    assert extract_register_number(lines_from_text("NO. CM... 1 2754.53.45")).value == "2754.53.45"

@@ -150,8 +150,8 @@ class LabelHit:
 
 
 # One or two words between a label and its colon: `Diagnosa Sementara :`, `No. RM Pasien :`,
-# `No. RM (Rekam Medis) :`, `Diagnosa (ICD-10) :`.
-_FILLER = re.compile(r"\s+(?:\(?[A-Za-z][A-Za-z0-9\-]*\)?\.?\s*){1,2}[:;]\s*")
+# `No. RM (Rekam Medis) :`, `Diagnosa (ICD-10) :`, `Diagnosa tetap/sementara :`.
+_FILLER = re.compile(r"\s+(?:\(?[A-Za-z][A-Za-z0-9\-/]*\)?\.?\s*){1,2}[:;]\s*")
 
 
 def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None:
@@ -232,6 +232,9 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                     continue
                 anchored = _anchored_end(tl, m)
                 if anchored is None:
+                    if (cell := _heads_a_cell(lines, index, tl, m, label)) is not None:
+                        taken.append((m.start(), m.end()))
+                        hits.append(cell)
                     continue
                 start, colon = anchored
                 end = _value_end(tl, start)
@@ -241,12 +244,41 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
                     value, words = "", ()
                 at = index
+                label_words = tl.words_in(m.start(), m.end())
+                label_left = label_words[0].box.left
                 if not value and colon and end >= len(tl.text):
-                    value, words = _value_below(lines, index)
+                    value, words = _value_below(lines, index, label_left, label_words[-1].box.right)
                     at = index + 1 if value else index
-                label_left = tl.words_in(m.start(), m.end())[0].box.left
+                elif (
+                    not value and not colon and (cell := _heads_a_cell(lines, index, tl, m, label))
+                ):
+                    hits.append(cell)  # a boxed form's header row: the next cell's label follows
+                    continue
                 hits.append(LabelHit(at, label, value, words, colon, at != index, label_left))
     return hits
+
+
+# Numbering before a section's label (`III.`, `3.`, `b)`) or a bullet.
+_NUMBERED = re.compile(r"^(?:(?:[IVX]{1,4}|\d{1,2}|[a-h])[.)]|[-•])\s*")
+
+
+def _heads_a_cell(
+    lines: list[Line], index: int, tl: TextLine, m: re.Match[str], label: str
+) -> LabelHit | None:
+    """A label standing alone in its column, without a colon, whose value is printed under
+    it: a boxed form's cell (`No. Rekam Medis` over `00-12-34`), a section's heading
+    (`DIAGNOSA KERJA` over the diagnosis)."""
+    label_words = tl.words_in(m.start(), m.end())
+    run = next(r for r in column_runs(tl.line) if label_words[0] in r)
+    rest = [w for w in run if w not in label_words]
+    before = " ".join(w.text for w in rest if w.box.left < label_words[0].box.left)
+    if any(w.box.left > label_words[0].box.left for w in rest) or _NUMBERED.sub("", before):
+        return None
+    left, right = label_words[0].box.left, label_words[-1].box.right
+    value, words = _value_below(lines, index, left, right)
+    if not value:
+        return None
+    return LabelHit(index + 1, label, value, words, False, True, left)
 
 
 def _is_label(text: str) -> bool:
@@ -256,18 +288,34 @@ def _is_label(text: str) -> bool:
 BELOW = 0.7  # doubt on a value read from the line under its label
 
 
-def _value_below(lines: list[Line], index: int) -> tuple[str, tuple[Word, ...]]:
+def _value_below(
+    lines: list[Line], index: int, left: float, right: float
+) -> tuple[str, tuple[Word, ...]]:
     """`Diagnosa sementara :` ending its line: the value is the next line, when that follows
-    closely and is no `label : value` row of its own."""
+    closely and is no `label : value` row of its own; on a form of several columns, only the
+    run of the next line under the label (from `left` to `right`) counts: the cell below."""
     if index + 1 >= len(lines):
         return "", ()
     line, nxt = lines[index], lines[index + 1]
     gap = nxt.box.top - line.box.bottom
-    if nxt.page != line.page or gap > 1.5 * max(line.box.height, 1) or ":" in nxt.text:
+    if nxt.page != line.page or gap > 1.5 * max(line.box.height, 1):
         return "", ()
-    if _starts_with_label(nxt):
+    slack = 2 * median(w.box.height for w in nxt.words)
+    under = [
+        run
+        for run in column_runs(nxt)
+        if run[0].box.left <= right + slack and run[-1].box.right >= left - slack
+    ]
+    if len(under) != 1:
         return "", ()
-    return nxt.text, tuple(nxt.words)
+    words = under[0]
+    text = " ".join(w.text for w in words)
+    after = nxt.words[nxt.words.index(words[-1]) + 1 :]
+    if ":" in text or (after and after[0].text.startswith(":")):
+        return "", ()  # a `label : value` row of its own (`- Diagnosa Utama      : …`)
+    if any(label_regex(label).match(_NUMBERED.sub("", text)) for label in _all_labels()):
+        return "", ()
+    return text, tuple(words)
 
 
 def _covered_by_longer_label(text: str, match: re.Match[str], label: str) -> bool:

@@ -1,3 +1,5 @@
+import pytest
+
 from extractors.labels import continuation, find_label, find_labels
 from extractors.lines import lines_from_text
 
@@ -100,3 +102,54 @@ def test_wrap_under_a_line_of_dot_leader_debris():
     )
     lines = lines_from_text(text)
     assert [w.text for w in continuation(lines, find_label(lines, "diagnosis"))] == ["SEDANG"]
+
+
+def test_boxed_cell_label_over_its_value():
+    """A boxed form prints `No. Rekam Medis` in one cell and the number in the cell below,
+    beside another cell pair; neither has a colon."""
+    text = "No. Rekam Medis          Tanggal Masuk\n   00-12-34                12-01-2026"
+    hit = find_labels(lines_from_text(text), "register_number")[0]
+    assert (hit.value, hit.below, hit.colon) == ("00-12-34", True, False)
+
+
+def test_section_heading_over_the_diagnosis():
+    """`DIAGNOSA KERJA` as a boxed section's heading, the diagnosis under it; the next
+    heading (`DIAGNOSA BANDING`) is no value."""
+    text = "II. DIAGNOSA KERJA\nCongestive heart failure\nDIAGNOSA BANDING\nCor pulmonale"
+    assert find_label(lines_from_text(text), "diagnosis").value == "Congestive heart failure"
+    # A heading in running text is no label: words follow it on its run.
+    assert (
+        find_labels(lines_from_text("Diagnosa kerja pasien ini\nGagal jantung"), "diagnosis") == []
+    )
+
+
+def test_label_then_a_row_of_its_own_below_is_no_value():
+    text = "Diagnosa Akhir :             Kode ICD\n  - Diagnosa Utama      : PPOK eksaserbasi akut"
+    hits = find_labels(lines_from_text(text), "diagnosis")
+    assert [(h.label, h.value) for h in hits if h.value] == [
+        ("Diagnosa Utama", "PPOK eksaserbasi akut")
+    ]
+
+
+def test_words_with_a_slash_between_label_and_colon():
+    """RSUD admission note: `Dengan Diagnosa tetap/sementara : I50.0, CHF`."""
+    lines = lines_from_text("Dengan Diagnosa tetap/sementara : I50.0, Congestive heart failure")
+    assert find_label(lines, "diagnosis").value == "I50.0, Congestive heart failure"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("No. R.M : 123456", "register_number", "123456"),
+        ("Nomor Registrasi : 2026020001", "register_number", "2026020001"),
+        ("ID Pasien : 00123456", "register_number", "00123456"),
+        ("Diagnosa Keluar : Gagal ginjal kronik", "diagnosis", "Gagal ginjal kronik"),
+    ],
+)
+def test_label_variants_of_real_templates(text, field, value):
+    assert find_label(lines_from_text(text), field).value == value
+
+
+def test_discharge_diagnosis_outranks_the_admission_one():
+    text = "Diagnosa Masuk : Obs. febris\nDiagnosa Keluar : Demam berdarah dengue"
+    assert find_label(lines_from_text(text), "diagnosis").value == "Demam berdarah dengue"

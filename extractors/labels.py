@@ -243,6 +243,8 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 words = tuple(tl.words_in(start, end))
                 if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
                     value, words = "", ()
+                if not colon and words and all(_RULE.fullmatch(w.text) for w in words):
+                    value, words = "", ()  # the box's right rule beside `| No. RM |`
                 at = index
                 label_words = tl.words_in(m.start(), m.end())
                 label_left = label_words[0].box.left
@@ -258,6 +260,8 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
     return hits
 
 
+# A box's vertical rule as OCR reads it.
+_RULE = re.compile(r"[|\[\]!]+")
 # Numbering before a section's label (`III.`, `3.`, `b)`) or a bullet.
 _NUMBERED = re.compile(r"^(?:(?:[IVX]{1,4}|\d{1,2}|[a-h])[.)]|[-•])\s*")
 
@@ -270,7 +274,7 @@ def _heads_a_cell(
     (`DIAGNOSA KERJA` over the diagnosis)."""
     label_words = tl.words_in(m.start(), m.end())
     run = next(r for r in column_runs(tl.line) if label_words[0] in r)
-    rest = [w for w in run if w not in label_words]
+    rest = [w for w in run if w not in label_words and not _is_debris(w.text)]  # a box's `|`
     before = " ".join(w.text for w in rest if w.box.left < label_words[0].box.left)
     if any(w.box.left > label_words[0].box.left for w in rest) or _NUMBERED.sub("", before):
         return None
@@ -293,26 +297,34 @@ def _value_below(
 ) -> tuple[str, tuple[Word, ...]]:
     """`Diagnosa sementara :` ending its line: the value is the next line, when that follows
     closely and is no `label : value` row of its own; on a form of several columns, only the
-    run of the next line under the label (from `left` to `right`) counts: the cell below."""
-    if index + 1 >= len(lines):
-        return "", ()
-    line, nxt = lines[index], lines[index + 1]
-    gap = nxt.box.top - line.box.bottom
-    if nxt.page != line.page or gap > 1.5 * max(line.box.height, 1):
-        return "", ()
-    slack = 2 * median(w.box.height for w in nxt.words)
-    under = [
-        run
-        for run in column_runs(nxt)
-        if run[0].box.left <= right + slack and run[-1].box.right >= left - slack
-    ]
-    if len(under) != 1:
-        return "", ()
-    words = under[0]
+    run of the next line under the label (from `left` to `right`) counts: the cell below. A
+    line beside, in another column (a title left of a boxed field), is stepped over."""
+    line = lines[index]
+    for nxt in lines[index + 1 : index + 3]:
+        words = [w for w in nxt.words if not _is_debris(w.text)]  # a box's `|` rules
+        if not words or nxt.page != line.page:
+            return "", ()
+        slack = 2 * median(w.box.height for w in words)
+        under = [
+            run
+            for run in column_runs(Line(words=words, page=nxt.page))
+            if run[0].box.left <= right + slack and run[-1].box.right >= left - slack
+        ]
+        if not under:
+            continue
+        top = min(w.box.top for w in under[0])
+        if len(under) > 1 or top - line.box.bottom > 1.5 * max(line.box.height, 1):
+            return "", ()
+        return _cell_text(nxt, under[0])
+    return "", ()
+
+
+def _cell_text(line: Line, words: list[Word]) -> tuple[str, tuple[Word, ...]]:
+    """A run's text as a value, or nothing when it is a `label : value` row of its own."""
     text = " ".join(w.text for w in words)
-    after = nxt.words[nxt.words.index(words[-1]) + 1 :]
+    after = line.words[line.words.index(words[-1]) + 1 :]
     if ":" in text or (after and after[0].text.startswith(":")):
-        return "", ()  # a `label : value` row of its own (`- Diagnosa Utama      : …`)
+        return "", ()  # `- Diagnosa Utama      : …`
     if any(label_regex(label).match(_NUMBERED.sub("", text)) for label in _all_labels()):
         return "", ()
     return text, tuple(words)

@@ -1,7 +1,9 @@
 import pytest
 
 from extractors.labels import continuation, find_label, find_labels
-from extractors.lines import lines_from_text
+from extractors.lines import group_lines, lines_from_text
+from extractors.register_number import extract_register_number
+from models import Box, Word
 
 
 def test_label_followed_by_colon_gives_value_and_boxes():
@@ -153,3 +155,19 @@ def test_label_variants_of_real_templates(text, field, value):
 def test_discharge_diagnosis_outranks_the_admission_one():
     text = "Diagnosa Masuk : Obs. febris\nDiagnosa Keluar : Demam berdarah dengue"
     assert find_label(lines_from_text(text), "diagnosis").value == "Demam berdarah dengue"
+
+
+def test_register_in_a_box_beside_the_title():
+    """`| No. Rekam Medis |` over `| RM-00446441 |` at the top right, the title `RESUME MEDIS`
+    on a line of its own between them, left: OCR keeps the box's rules as `|`."""
+    words = [
+        ("|", 1654, 384, 2, 66), ("No.", 1734, 395, 79, 40), ("Rekam", 1833, 395, 168, 40),
+        ("Medis", 2019, 395, 145, 40), ("|", 2243, 384, 2, 66),
+        ("RESUME", 239, 434, 300, 41), ("MEDIS", 560, 434, 240, 41),
+        ("|", 1654, 458, 2, 66), ("RM-00446441", 1792, 470, 309, 40), ("|", 2243, 458, 2, 66),
+    ]  # fmt: skip
+    lines = group_lines(
+        [Word(text=t, box=Box(left=x, top=y, width=w, height=h), confidence=0.9, page=1)
+         for t, x, y, w, h in words]
+    )  # fmt: skip
+    assert extract_register_number(lines).value == "RM-00446441"

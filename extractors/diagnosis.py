@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from extractors.confidence import evidence_of, scored_field
 from extractors.icd10 import find_codes, known_code, repair_code_slots
-from extractors.labels import continuation, find_label
+from extractors.labels import continuation, find_label, label_regex, label_table
 from extractors.tables import Row, find_table
 from models import Box, Field, Line, Word
 
@@ -89,6 +89,8 @@ def _by_code(lines: list[Line]) -> Diagnosis | None:
         if not codes:
             continue
         rest = strip_code(text)
+        if _labelled(text[: codes[0].start]):  # `Diagnosa tetap E11.9, DM…`: the colon lost
+            rest = strip_code(text[codes[0].start :])
         if sum(ch.isalpha() for ch in rest) < 4 or ":" in rest:
             continue  # a code alone, or a `label : value` row of another field
         boxes = [w.box for w in line.words]
@@ -98,6 +100,11 @@ def _by_code(lines: list[Line]) -> Diagnosis | None:
             scored_field("icd10", codes[0].code, evidence, line.page, boxes),
         )
     return None
+
+
+def _labelled(text: str) -> bool:
+    """Whether `text` holds one of the diagnosis labels."""
+    return any(label_regex(label).search(text) for label in label_table()["diagnosis"])
 
 
 def extract_diagnosis(lines: list[Line]) -> Diagnosis:

@@ -102,7 +102,8 @@ _KOP_DETAIL = re.compile(
 )
 
 
-def _without_addressee(lines: list[Line]) -> list[Line]:
+def without_addressee(lines: list[Line]) -> list[Line]:
+    """The lines without the addressee block (`Kepada Yth.` down to `di Tempat`)."""
     kept: list[Line] = []
     skipping = 0
     for line in lines:
@@ -141,7 +142,7 @@ def header_value(
 ) -> Field:
     """The rest of the first letterhead line that matches `pattern` (group 1 is the value);
     an addressee block is skipped. `two_lines`: a name may go on to the next line."""
-    header = _without_addressee(header_lines(lines))
+    header = without_addressee(header_lines(lines))
     for index, line in enumerate(header):
         m = pattern.search(line.text)
         if not m:

@@ -186,3 +186,13 @@ def test_a_value_from_the_line_below_is_doubted():
     inline = extract_diagnosis(lines_from_text("Diagnosa : Stroke non hemoragik"))
     assert below.text.value == inline.text.value
     assert below.text.confidence < 0.6 <= inline.text.confidence
+
+
+def test_label_without_its_colon_before_a_code():
+    """`Dengan Diagnosa tetap/sementara : E11.9, DM…` with the colon lost: the code line is
+    found without its label, and the label's words stay out of the diagnosis."""
+    d = extract_diagnosis(
+        lines_from_text("Dengan Diagnosa tetap/sementara E11.9, DM tipe 2 tidak terkontrol")
+    )
+    assert d.text.value == "DM tipe 2 tidak terkontrol"
+    assert d.icd10.value == "E11.9"

@@ -4,7 +4,7 @@ Formats are local (`RM-00123456`, `00.12.34`, `2026/02/12/000123`, `012345-0226`
 `000123 / 26020045` for `MR / Reg No`), so the value is kept as printed; only what cannot
 belong to it is cut off: a following word, a trailing dot, a stray colon. A slash with a space
 on each side is printed so (two numbers under one label); any other space beside a joiner is
-OCR's and closed.
+OCR's and closed. Digits printed one per box are one number.
 """
 
 from __future__ import annotations
@@ -20,10 +20,18 @@ _SPACED_JOINER = re.compile(r"\s*([./\-])\s*(?=[A-Za-z0-9])")
 _PRINTED_SLASH = re.compile(r"(?<=[A-Za-z0-9])\s+/\s+(?=[A-Za-z0-9])")
 
 
+# A number printed one digit per box (`| 0 | 1 | 2 | 3 | 4 | 5 |`), OCR keeping some rules.
+_DIGIT_BOXES = re.compile(r"^[|\[\]]{0,2}\s*(?:\d(?:\s*[|\[\]]{1,2}\s*|\s+)){3,}\d(?![\d./\-])")
+
+
 def clean_register_number(value: str) -> str | None:
     """The identifier at the start of `value`, or None when it holds too few digits."""
+    value = value.strip(" :;")
+    boxes = _DIGIT_BOXES.match(value)
+    if boxes:
+        return "".join(ch for ch in boxes.group(0) if ch.isdigit())
     kept: list[str] = []
-    for part in _PRINTED_SLASH.split(value.strip(" :;")):
+    for part in _PRINTED_SLASH.split(value):
         part = _SPACED_JOINER.sub(r"\1", part).strip()
         match = _TOKEN.match(part)
         token = match.group(0).rstrip(".-/") if match else ""

@@ -58,3 +58,16 @@ def test_two_numbers_under_one_label_keep_their_printed_slash():
 def test_dot_leader_glued_to_the_label_and_colon_read_as_one():
     """A typewritten `No. CM......: 2754.53.45` read as `NO. CM... 1 2754.53.45`."""
     assert extract_register_number(lines_from_text("NO. CM... 1 2754.53.45")).value == "2754.53.45"
+
+
+@pytest.mark.parametrize(
+    "value", ["0 1 2 3 4 5", "| 0 | 1 | 2 | 3 | 4 | 5 |", "0|1|2|3|4|5", "[0][1][2][3][4][5]"]
+)
+def test_digits_printed_one_per_box(value):
+    """Forms print the medical-record number in a row of boxes, one digit each."""
+    assert extract_register_number(lines_from_text(f"No. RM : {value}")).value == "012345"
+
+
+def test_a_number_and_words_are_not_digit_boxes():
+    assert clean_register_number("1234 5 Rawat") == "1234"
+    assert clean_register_number("00.12.34") == "00.12.34"

@@ -18,10 +18,16 @@ class Diagnosis:
     icd10: Field
 
 
+# A code at the start whose letter OCR read as a digit (`021.1 - Atrial septal defect`: Q or
+# O, which cannot be told apart): no code, but no part of the diagnosis either.
+_GARBLED_CODE = re.compile(r"^\d{3}[.,]\d{1,2}\s+(?:[-–]\s+)?(?=[A-Za-z]{3})")
+
+
 def strip_code(text: str) -> str:
     """The diagnosis text without its ICD-10 code and the brackets or dash around it."""
     for code in reversed(find_codes(text)):
         text = text[: code.start] + " " + text[code.end :]
+    text = _GARBLED_CODE.sub("", text.strip())
     text = re.sub(r"\(\s*\)|\[\s*\]", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text.strip(" -–:;,/")

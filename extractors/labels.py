@@ -290,6 +290,7 @@ def _is_label(text: str) -> bool:
 
 
 BELOW = 0.7  # doubt on a value read from the line under its label
+BELOW_GAP = 2.0  # line heights between a label and the value under it (a box's padding)
 
 
 def _value_below(
@@ -313,7 +314,7 @@ def _value_below(
         if not under:
             continue
         top = min(w.box.top for w in under[0])
-        if len(under) > 1 or top - line.box.bottom > 1.5 * max(line.box.height, 1):
+        if len(under) > 1 or top - line.box.bottom > BELOW_GAP * max(line.box.height, 1):
             return "", ()
         return _cell_text(nxt, under[0])
     return "", ()

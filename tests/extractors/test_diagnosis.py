@@ -196,3 +196,11 @@ def test_label_without_its_colon_before_a_code():
     )
     assert d.text.value == "DM tipe 2 tidak terkontrol"
     assert d.icd10.value == "E11.9"
+
+
+def test_code_letter_read_as_a_digit_before_a_dash():
+    """`I10 - Hipertensi esensial` read `110 - …`; `Q21.1 - …` read `021.1 - …` (Q or O?)."""
+    d = extract_diagnosis(lines_from_text("Diagnosa Kerja : 110 - Hipertensi esensial"))
+    assert (d.text.value, d.icd10.value) == ("Hipertensi esensial", "I10")
+    d = extract_diagnosis(lines_from_text("Diagnosa Kerja : 021.1 - Atrial septal defect"))
+    assert (d.text.value, d.icd10.value) == ("Atrial septal defect", None)

@@ -19,6 +19,7 @@ from itertools import pairwise
 import yaml
 from rapidfuzz import fuzz
 
+from extractors.letter_parts import without_addressee
 from models import DocType, Line
 
 TITLE_WEIGHT = 5.0
@@ -81,7 +82,8 @@ def _cue_present(cue: str, text: str) -> bool:
 
 def classify(lines: list[Line]) -> Classification:
     texts = [normalise(line.text) for line in lines]
-    text = "\n".join(texts)
+    # Cues of the addressee block (`Kepada Yth. Kepala Desa …`) name the reader, not the writer.
+    text = "\n".join(normalise(line.text) for line in without_addressee(lines))
     scores: dict[str, float] = {}
     titled: dict[str, bool] = {}
     for doc_type, keywords in keyword_table().items():

@@ -59,6 +59,13 @@ _NUMERIC_RE = re.compile(
     rf"{_EDGE_BEFORE}(?P<day>\d{{1,2}})[ \t]*(?P<sep>[-./])[ \t]*(?P<month>\d{{1,2}})"
     rf"[ \t]*(?P=sep)[ \t]*(?P<year>\d{{4}}|\d{{2}}){_EDGE_AFTER}"
 )
+# "29 - Ol - 2026": a typewriter's zero and one read as letters in the day or month, framed by
+# the same separator twice and a four-digit year. A month of I's alone is a Roman month
+# (`400/12/II/2026`), never a date.
+_LOOK_ALIKE_RE = re.compile(
+    rf"{_EDGE_BEFORE}(?<![A-Za-z])(?P<day>[{_OCR}]{{1,2}})[ \t]*(?P<sep>[-./])"
+    rf"[ \t]*(?P<month>[{_OCR}]{{1,2}})[ \t]*(?P=sep)[ \t]*(?P<year>\d{{4}}){_EDGE_AFTER}"
+)
 _ISO_RE = re.compile(
     rf"{_EDGE_BEFORE}(?P<year>\d{{4}})(?P<sep>[-./])(?P<month>\d{{1,2}})(?P=sep)"
     rf"(?P<day>\d{{1,2}}){_EDGE_AFTER}"
@@ -124,6 +131,15 @@ def find_dates(
             value = _resolve(int(m.group("day")), int(m.group("month")), m.group("year"), ref, kind)
             if value is not None:
                 found.append((value, m.start(), m.end()))
+
+    for m in _LOOK_ALIKE_RE.finditer(text):
+        day, month = m.group("day"), m.group("month")
+        if not any(ch.isdigit() for ch in day + month) or not re.search(r"[^Il|]", month):
+            continue
+        day, month = day.translate(_TRANSLATION), month.translate(_TRANSLATION)
+        value = _resolve(int(day), int(month), m.group("year"), ref, kind)
+        if value is not None:
+            found.append((value, m.start(), m.end()))
 
     found.sort(key=lambda item: (item[1], -item[2]))
     kept: list[tuple[date, int, int]] = []

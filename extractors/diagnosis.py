@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from extractors.confidence import evidence_of, scored_field
 from extractors.icd10 import find_codes, known_code, repair_code_slots
-from extractors.labels import continuation, find_label
+from extractors.labels import continuation, find_label, label_regex, label_table
 from extractors.tables import Row, find_table
 from models import Box, Field, Line, Word
 
@@ -19,10 +19,16 @@ class Diagnosis:
     blank: bool = False  # its place is printed with a dash or dots: certainly not written
 
 
+# A code at the start whose letter OCR read as a digit (`021.1 - Atrial septal defect`: Q or
+# O, which cannot be told apart): no code, but no part of the diagnosis either.
+_GARBLED_CODE = re.compile(r"^\d{3}[.,]\d{1,2}\s+(?:[-–]\s+)?(?=[A-Za-z]{3})")
+
+
 def strip_code(text: str) -> str:
     """The diagnosis text without its ICD-10 code and the brackets or dash around it."""
     for code in reversed(find_codes(text)):
         text = text[: code.start] + " " + text[code.end :]
+    text = _GARBLED_CODE.sub("", text.strip())
     text = re.sub(r"\(\s*\)|\[\s*\]", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text.strip(" -–:;,/")
@@ -95,6 +101,8 @@ def _by_code(lines: list[Line]) -> Diagnosis | None:
         if not codes:
             continue
         rest = strip_code(text)
+        if _labelled(text[: codes[0].start]):  # `Diagnosa tetap E11.9, DM…`: the colon lost
+            rest = strip_code(text[codes[0].start :])
         if sum(ch.isalpha() for ch in rest) < 4 or ":" in rest:
             continue  # a code alone, or a `label : value` row of another field
         boxes = [w.box for w in line.words]
@@ -104,6 +112,11 @@ def _by_code(lines: list[Line]) -> Diagnosis | None:
             scored_field("icd10", codes[0].code, evidence, line.page, boxes),
         )
     return None
+
+
+def _labelled(text: str) -> bool:
+    """Whether `text` holds one of the diagnosis labels."""
+    return any(label_regex(label).search(text) for label in label_table()["diagnosis"])
 
 
 def extract_diagnosis(lines: list[Line]) -> Diagnosis:

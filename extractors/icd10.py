@@ -58,7 +58,7 @@ def normalise_code(text: str) -> str | None:
 _CODE_SLOTS = re.compile(r"(^|\(\s*|[-–]\s+)[1l|](\d{2}[.,]\d{1,2})(?=\s|\)|$)")
 # A bare 3-character code before the words ("148 Atrial fibrilasi" for I48): a diagnosis
 # never starts with a number of the hundreds that is followed by words.
-_LEADING_CODE = re.compile(r"^[1l|](\d{2})(?=\s+[A-Za-z]{3})")
+_LEADING_CODE = re.compile(r"^[1l|](\d{2})(?=\s+(?:[-–]\s+)?[A-Za-z]{3})")
 
 
 def repair_code_slots(text: str) -> str:

@@ -19,10 +19,14 @@ import yaml
 from models import Box, Line, Word
 
 _SEPARATOR = r"[\s.:/,\-]*"
-# The colon after a label, possibly after OCR debris from dot leaders ("Tgl Lahir — :").
-_AFTER = re.compile(r"\s*(?:[-—–_.,'`~]+\s*)?[:;]\s*")
+# A typewriter's dot leader as OCR reads it: dots, with letters it made of some (`Lc...`,
+# `.....cccc`, `......W.....`).
+_LEADER = r"(?>[A-Za-z]{0,6}[.…·]{2,}[A-Za-z.…·,]*)"
+# The colon after a label, possibly after OCR debris from dot leaders ("Tgl Lahir — :",
+# "No. CM Lc... coco... :").
+_AFTER = re.compile(rf"\s*(?:(?:{_LEADER}|[-—–_.,'`~]+)\s*)*?[:;]\s*")
 # A colon standing alone that OCR read as a thin letter or digit ("No. Index 1 423594").
-_MISREAD_COLON = re.compile(r"\s+[1lI|!i]\s+(?=\S)")
+_MISREAD_COLON = re.compile(rf"(?:\s*{_LEADER})*\s+[1lI|!i]\s+(?=\S)")
 
 
 @cache
@@ -65,7 +69,13 @@ def label_regex(label: str) -> re.Pattern[str]:
     """A tolerant pattern: `No. RM` matches `No.RM`, `NO RM`, `No . RM`, `N0. RM`."""
     chunks = re.findall(r"[A-Za-z0-9]+", label)
     body = _SEPARATOR.join(_tolerant(c) for c in chunks)
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
+    return re.compile(rf"(?<![A-Za-z0-9]){body}{_LABEL_END}", re.IGNORECASE)
+
+
+# A label ends at the end of its word, or where OCR glued its value to it after losing the
+# colon and the space: a capital or digit after its last small letter (`No. Rekam
+# MedisRM-00888121`), or three digits after it (`No.RM123456`).
+_LABEL_END = r"(?:(?![A-Za-z0-9])|(?-i:(?<=[a-z])(?=[A-Z0-9]))|(?<=[A-Za-z.])(?=\d{3}))"
 
 
 @cache
@@ -116,6 +126,7 @@ class LabelHit:
     words: tuple[Word, ...]
     colon: bool
     below: bool = False
+    label_left: float | None = None  # where the label's first word starts
 
     @property
     def flags(self) -> dict[str, object]:
@@ -141,8 +152,8 @@ class LabelHit:
 
 
 # One or two words between a label and its colon: `Diagnosa Sementara :`, `No. RM Pasien :`,
-# `No. RM (Rekam Medis) :`, `Diagnosa (ICD-10) :`.
-_FILLER = re.compile(r"\s+(?:\(?[A-Za-z][A-Za-z0-9\-]*\)?\.?\s*){1,2}[:;]\s*")
+# `No. RM (Rekam Medis) :`, `Diagnosa (ICD-10) :`, `Diagnosa tetap/sementara :`.
+_FILLER = re.compile(r"\s+(?:\(?[A-Za-z][A-Za-z0-9\-/]*\)?\.?\s*){1,2}[:;]\s*")
 
 
 def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None:
@@ -158,6 +169,8 @@ def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None
         return misread.end(), False
     if match.end() >= len(tl.text):
         return None
+    if tl.text[match.end()].isalnum():  # glued to its value (`_LABEL_END`)
+        return match.end(), False
     last = tl.word_at(max(match.end() - 1, 0))
     if last + 1 >= len(tl.line.words):
         return None
@@ -221,6 +234,9 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                     continue
                 anchored = _anchored_end(tl, m)
                 if anchored is None:
+                    if (cell := _heads_a_cell(lines, index, tl, m, label)) is not None:
+                        taken.append((m.start(), m.end()))
+                        hits.append(cell)
                     continue
                 start, colon = anchored
                 end = _value_end(tl, start)
@@ -229,12 +245,46 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 words = tuple(tl.words_in(start, end))
                 if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
                     value, words = "", ()
+                if not colon and words and all(_RULE.fullmatch(w.text) for w in words):
+                    value, words = "", ()  # the box's right rule beside `| No. RM |`
                 at = index
+                label_words = tl.words_in(m.start(), m.end())
+                label_left = label_words[0].box.left
                 if not value and colon and end >= len(tl.text):
-                    value, words = _value_below(lines, index)
+                    value, words = _value_below(lines, index, label_left, label_words[-1].box.right)
                     at = index + 1 if value else index
-                hits.append(LabelHit(at, label, value, words, colon, at != index))
+                elif (
+                    not value and not colon and (cell := _heads_a_cell(lines, index, tl, m, label))
+                ):
+                    hits.append(cell)  # a boxed form's header row: the next cell's label follows
+                    continue
+                hits.append(LabelHit(at, label, value, words, colon, at != index, label_left))
     return hits
+
+
+# A box's vertical rule as OCR reads it.
+_RULE = re.compile(r"[|\[\]!]+")
+# Numbering before a section's label (`III.`, `3.`, `b)`) or a bullet.
+_NUMBERED = re.compile(r"^(?:(?:[IVX]{1,4}|\d{1,2}|[a-h])[.)]|[-•])\s*")
+
+
+def _heads_a_cell(
+    lines: list[Line], index: int, tl: TextLine, m: re.Match[str], label: str
+) -> LabelHit | None:
+    """A label standing alone in its column, without a colon, whose value is printed under
+    it: a boxed form's cell (`No. Rekam Medis` over `00-12-34`), a section's heading
+    (`DIAGNOSA KERJA` over the diagnosis)."""
+    label_words = tl.words_in(m.start(), m.end())
+    run = next(r for r in column_runs(tl.line) if label_words[0] in r)
+    rest = [w for w in run if w not in label_words and not _is_debris(w.text)]  # a box's `|`
+    before = " ".join(w.text for w in rest if w.box.left < label_words[0].box.left)
+    if any(w.box.left > label_words[0].box.left for w in rest) or _NUMBERED.sub("", before):
+        return None
+    left, right = label_words[0].box.left, label_words[-1].box.right
+    value, words = _value_below(lines, index, left, right)
+    if not value:
+        return None
+    return LabelHit(index + 1, label, value, words, False, True, left)
 
 
 def _is_label(text: str) -> bool:
@@ -242,6 +292,7 @@ def _is_label(text: str) -> bool:
 
 
 BELOW = 0.7  # doubt on running text read from the line under its label
+BELOW_GAP = 2.0  # line heights between a label and the value under it (a box's padding)
 # Words of a sentence, hardly ever of a value (`Demikian surat ini …`, `pasien tersebut …`).
 _SENTENCE_WORDS = frozenset({
     "ini", "itu", "yang", "bahwa", "tersebut", "surat", "demikian", "kami", "agar", "untuk",
@@ -262,18 +313,42 @@ def running_text(value: str) -> bool:
     )
 
 
-def _value_below(lines: list[Line], index: int) -> tuple[str, tuple[Word, ...]]:
+def _value_below(
+    lines: list[Line], index: int, left: float, right: float
+) -> tuple[str, tuple[Word, ...]]:
     """`Diagnosa sementara :` ending its line: the value is the next line, when that follows
-    closely and is no `label : value` row of its own."""
-    if index + 1 >= len(lines):
+    closely and is no `label : value` row of its own; on a form of several columns, only the
+    run of the next line under the label (from `left` to `right`) counts: the cell below. A
+    line beside, in another column (a title left of a boxed field), is stepped over."""
+    line = lines[index]
+    for nxt in lines[index + 1 : index + 3]:
+        words = [w for w in nxt.words if not _is_debris(w.text)]  # a box's `|` rules
+        if not words or nxt.page != line.page:
+            return "", ()
+        slack = 2 * median(w.box.height for w in words)
+        under = [
+            run
+            for run in column_runs(Line(words=words, page=nxt.page))
+            if run[0].box.left <= right + slack and run[-1].box.right >= left - slack
+        ]
+        if not under:
+            continue
+        top = min(w.box.top for w in under[0])
+        if len(under) > 1 or top - line.box.bottom > BELOW_GAP * max(line.box.height, 1):
+            return "", ()
+        return _cell_text(nxt, under[0])
+    return "", ()
+
+
+def _cell_text(line: Line, words: list[Word]) -> tuple[str, tuple[Word, ...]]:
+    """A run's text as a value, or nothing when it is a `label : value` row of its own."""
+    text = " ".join(w.text for w in words)
+    after = line.words[line.words.index(words[-1]) + 1 :]
+    if ":" in text or (after and after[0].text.startswith(":")):
+        return "", ()  # `- Diagnosa Utama      : …`
+    if any(label_regex(label).match(_NUMBERED.sub("", text)) for label in _all_labels()):
         return "", ()
-    line, nxt = lines[index], lines[index + 1]
-    gap = nxt.box.top - line.box.bottom
-    if nxt.page != line.page or gap > 1.5 * max(line.box.height, 1) or ":" in nxt.text:
-        return "", ()
-    if starts_with_label(nxt):
-        return "", ()
-    return nxt.text, tuple(nxt.words)
+    return text, tuple(words)
 
 
 def _covered_by_longer_label(text: str, match: re.Match[str], label: str) -> bool:
@@ -292,27 +367,64 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
     """Words of the following lines that continue a wrapped value.
 
     A continuation starts under the value (not under the label), follows closely below, and
-    carries no label of its own.
+    carries no label of its own. On a two-column form only the value's column counts (the
+    words of the other column share the line); a line of dot-leader debris is stepped over.
     """
     if not hit.words:
         return []
     first = hit.words[0]
+    tolerance = 2 * first.box.height
+    # Words left of the value may be another column's, never this column's next row.
+    column_left = first.box.left if hit.below or hit.label_left is None else hit.label_left
     extra: list[Word] = []
     previous = lines[hit.line_index]
     for line in lines[hit.line_index + 1 : hit.line_index + 1 + max_lines]:
-        gap = line.box.top - previous.box.bottom
-        start = line.words[0].box.left
-        if (
-            ":" in line.text
-            or line.page != previous.page
-            or gap > 1.0 * max(previous.box.height, 1)
-            or abs(start - first.box.left) > 2 * first.box.height
-            or starts_with_label(line)
-        ):
+        if line.page != previous.page:
             break
-        extra.extend(line.words)
+        if all(_is_debris(w.text) for w in line.words):  # drawn low, inside the row or below
+            previous = Line(words=[*previous.words, *line.words], page=line.page)
+            continue
+        gap = line.box.top - previous.box.bottom
+        words = _column_at(line, first.box.left, tolerance)
+        if not words or gap > 1.0 * max(previous.box.height, 1):
+            break
+        if any(
+            column_left - tolerance <= w.box.left < words[0].box.left and not _is_debris(w.text)
+            for w in line.words
+        ):
+            break  # a row of its own in the value's column: `Alamat    Jl. Melati`
+        text = " ".join(w.text for w in words)
+        if ":" in text or any(label_regex(label).match(text) for label in _all_labels()):
+            break
+        extra.extend(words)
         previous = line
     return extra
+
+
+def is_leader(text: str) -> bool:
+    """A word that is a dot leader as OCR read it (`......`, `Lc...`)."""
+    return bool(re.fullmatch(_LEADER, text))
+
+
+def _is_debris(text: str) -> bool:
+    return is_leader(text) or not any(ch.isalnum() for ch in text)
+
+
+def column_runs(line: Line) -> list[list[Word]]:
+    """The line cut at a form's column gaps: a two-column row gives two runs."""
+    height = max(1, median(w.box.height for w in line.words))
+    runs: list[list[Word]] = []
+    for word in line.words:
+        if runs and word.box.left - runs[-1][-1].box.right <= COLUMN_GAP * height:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    return runs
+
+
+def _column_at(line: Line, left: float, tolerance: float) -> list[Word]:
+    """The run of `line` (`column_runs`) that starts at `left`; [] when none does."""
+    return next((run for run in column_runs(line) if abs(run[0].box.left - left) <= tolerance), [])
 
 
 def starts_with_label(line: Line) -> bool:

@@ -7,7 +7,7 @@ from statistics import median
 
 from extractors.confidence import evidence_of, scored_field
 from extractors.dates import find_dates, parse_date
-from extractors.labels import continuation, find_label, label_regex, label_table
+from extractors.labels import column_runs, continuation, find_label, label_regex, label_table
 from models import Field, Line, Word
 
 # Words on a line that make its date something other than the letter's own date.
@@ -50,7 +50,7 @@ def letter_date(lines: list[Line]) -> Field:
             continue
         found, start, _ = dates[-1]
         before = text[:start]
-        place_date = bool(_PLACE_DATE.match(before + " ")) and "," in before
+        place_date = _is_place_date(before) or _is_place_date(_run_before(lines[index], start))
         rank = 0 if place_date or _DATE_LABEL.search(before) else 1
         candidates.append((rank, -index, used, found.isoformat()))
     if not candidates:
@@ -63,6 +63,22 @@ def letter_date(lines: list[Line]) -> Field:
     evidence = evidence_of(date_words or words, anchored=rank == 0)
     boxes = [w.box for w in date_words] or [used[0].box]
     return scored_field("letter_date", value, evidence, used[0].page, boxes)
+
+
+def _is_place_date(before: str) -> bool:
+    return bool(_PLACE_DATE.match(before + " ")) and "," in before
+
+
+def _run_before(line: Line, offset: int) -> str:
+    """The text before character `offset` of `line` within its column run: the place of a
+    place-date printed right of `Nomor : …` on the same row."""
+    position = 0
+    for run in column_runs(line):
+        text = " ".join(w.text for w in run)
+        if position <= offset <= position + len(text):
+            return text[: offset - position]
+        position += len(text) + 1
+    return ""
 
 
 def header_lines(lines: list[Line], share: float = 0.3) -> list[Line]:
@@ -86,7 +102,8 @@ _KOP_DETAIL = re.compile(
 )
 
 
-def _without_addressee(lines: list[Line]) -> list[Line]:
+def without_addressee(lines: list[Line]) -> list[Line]:
+    """The lines without the addressee block (`Kepada Yth.` down to `di Tempat`)."""
     kept: list[Line] = []
     skipping = 0
     for line in lines:
@@ -125,7 +142,7 @@ def header_value(
 ) -> Field:
     """The rest of the first letterhead line that matches `pattern` (group 1 is the value);
     an addressee block is skipped. `two_lines`: a name may go on to the next line."""
-    header = _without_addressee(header_lines(lines))
+    header = without_addressee(header_lines(lines))
     for index, line in enumerate(header):
         m = pattern.search(line.text)
         if not m:

@@ -8,17 +8,25 @@ belong to the same line.
 
 from __future__ import annotations
 
+import unicodedata
 from statistics import median
 
 from models import Box, Line, Word
 
 
 def group_lines(words: list[Word]) -> list[Line]:
-    """Group words into lines, top to bottom, each line left to right, page by page."""
+    """Group words into lines, top to bottom, each line left to right, page by page. Text is
+    NFKC-normalised: PP-OCR reads some colons as the full-width `：`."""
+    words = [_normalised(w) for w in words]
     lines: list[Line] = []
     for page in sorted({w.page for w in words}):
         lines.extend(_group_page([w for w in words if w.page == page and w.text.strip()], page))
     return lines
+
+
+def _normalised(word: Word) -> Word:
+    text = unicodedata.normalize("NFKC", word.text)
+    return word if text == word.text else word.model_copy(update={"text": text})
 
 
 def _group_page(words: list[Word], page: int) -> list[Line]:

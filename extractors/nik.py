@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from extractors.confidence import evidence_of, scored_field
 from extractors.digits import DIGIT_GROUP_RE, DIGIT_RUN_RE, repair_text
+from extractors.labels import is_leader
 from extractors.region import is_known_prefix
 from models import Box, Field, Line, Notice, Word
 
@@ -221,7 +222,8 @@ _KK_TITLE_NUMBER_KEYS = frozenset(_label_key(label) for label in KK_TITLE_NUMBER
 
 def _anchor_of(prefix: str, previous_line: Line | None) -> Anchor | None:
     """Which label, if any, ends the text before a number (right-to-left, a few tokens)."""
-    keys = [_label_key(t) for t in _LABEL_TOKEN_RE.findall(prefix)]
+    # A typewriter's dot leader between label and number (`NIK Ls... ii... :`) is no word.
+    keys = [_label_key(t) for t in _LABEL_TOKEN_RE.findall(prefix) if not is_leader(t)]
     while keys and not keys[-1]:
         keys.pop()  # ":" and other punctuation between label and number
     attempts = [keys]
@@ -298,7 +300,9 @@ def _line_candidates(line: Line, index: int, previous_line: Line | None) -> list
             words = [
                 w for w, (a, b) in zip(line.words, spans, strict=True) if a < end and b > start
             ]
-            anchor = _anchor_of(text[:start], previous_line) if i == 0 else None
+            # `NIK 1 6101…`: a colon read as a digit stands alone before the number.
+            first = i == 0 or (i == 1 and len(groups[0].group(0)) == 1)
+            anchor = _anchor_of(text[:start], previous_line) if first else None
             found.append(
                 NikCandidate(
                     digits="".join(g.group(0) for g in groups[i:j]),

@@ -1,8 +1,10 @@
 """The facility's register / medical-record number, as printed after its label.
 
-Formats are local (`RM-00123456`, `00.12.34`, `2026/02/12/000123`, `012345-0226`), so the
-value is kept as printed; only what cannot belong to it is cut off: a following word,
-a trailing dot, a stray colon.
+Formats are local (`RM-00123456`, `00.12.34`, `2026/02/12/000123`, `012345-0226`,
+`000123 / 26020045` for `MR / Reg No`), so the value is kept as printed; only what cannot
+belong to it is cut off: a following word, a trailing dot, a stray colon. A slash with a space
+on each side is printed so (two numbers under one label); any other space beside a joiner is
+OCR's and closed. Digits printed one per box are one number.
 """
 
 from __future__ import annotations
@@ -15,16 +17,37 @@ from models import Field, Line
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*")
 _SPACED_JOINER = re.compile(r"\s*([./\-])\s*(?=[A-Za-z0-9])")
+_PRINTED_SLASH = re.compile(r"(?<=[A-Za-z0-9])\s+/\s+(?=[A-Za-z0-9])")
+
+
+# A number printed one digit per box (`| 0 | 1 | 2 | 3 | 4 | 5 |`), OCR keeping some rules.
+_DIGIT_BOXES = re.compile(r"^[|\[\]]{0,2}\s*(?:\d(?:\s*[|\[\]]{1,2}\s*|\s+)){3,}\d(?![\d./\-])")
 
 
 def clean_register_number(value: str) -> str | None:
     """The identifier at the start of `value`, or None when it holds too few digits."""
-    value = _SPACED_JOINER.sub(r"\1", value.strip(" :;"))
-    match = _TOKEN.match(value)
-    result = match.group(0).rstrip(".-/") if match else ""
-    if sum(ch.isdigit() for ch in result) < 3:
+    value = value.strip(" :;")
+    boxes = _DIGIT_BOXES.match(value)
+    if boxes:
+        return "".join(ch for ch in boxes.group(0) if ch.isdigit())
+    kept: list[str] = []
+    for part in _PRINTED_SLASH.split(value):
+        part = _SPACED_JOINER.sub(r"\1", part).strip()
+        match = _TOKEN.match(part)
+        token = match.group(0).rstrip(".-/") if match else ""
+        if kept and _digits(token) == 0:  # `123456 / Rawat Jalan`: words, not a number
+            break
+        kept.append(token)
+        if token != part:  # words after the number end the value
+            break
+    result = " / ".join(kept)
+    if _digits(result) < 3:
         return None
     return result
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
 
 
 def extract_register_number(lines: list[Line]) -> Field:

@@ -105,3 +105,21 @@ def test_cues_are_whole_words():
     text = "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL\nKELURAHAN SUKAMAJU\nKARTU KELUARGA"
     assert classify(lines_from_text(text)).scores["faskes_letter"] == 0.0
     assert classify(lines_from_text(text)).scores["sktm"] == 0.0
+
+
+def test_untitled_letter_addressed_to_the_village_head_is_a_faskes_letter():
+    """A klinik's Word letter with no title, `Kepada Yth. Kepala Desa …`, for a family that is
+    `tidak mampu`: the addressee's words name the reader, not the kind of letter."""
+    text = (
+        "KLINIK PRATAMA ANNISA MEDIKA\nNomor : 12/KL/II/2026\nKepada Yth.\nKepala Desa Sukamaju\n"
+        "Lurah dan Perangkat Desa\ndi -\nTempat\nDengan hormat,\n"
+        "Bersama ini kami sampaikan pasien dari keluarga tidak mampu :\nNama : SITI\n"
+        "Keperluan : pengobatan lanjutan\nDiagnosa : Gagal ginjal kronik"
+    )
+    assert classify(lines_from_text(text)).doc_type is DocType.faskes_letter
+
+
+def test_titles_of_hospital_prints():
+    for title in ("RESUME MEDIS", "FORMULIR PENGANTAR RAWAT INAP", "RINGKASAN PASIEN PULANG"):
+        c = classify(lines_from_text(f"RSU CAHAYA MEDIKA\n{title}\nNama : X"))
+        assert (c.doc_type, c.titled) == (DocType.faskes_letter, True), title

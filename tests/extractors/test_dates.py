@@ -41,6 +41,8 @@ REF = date(2026, 3, 1)
         ("2026-02-12", date(2026, 2, 12)),
         ("l2-O2-2026", date(2026, 2, 12)),
         ("I2 Februari 2O26", date(2026, 2, 12)),
+        ("Tlogowungu, 29 - Ol - 2026", date(2026, 1, 29)),  # typewriter zero and one
+        ("29 - O1 - 2026", date(2026, 1, 29)),
     ],
 )
 def test_parse_date(text: str, expected: date) -> None:
@@ -71,6 +73,8 @@ def test_two_digit_year_birth_date() -> None:
         "",
         "SOS Mei 2026",
         "400/12/II/2026",  # letter number with a Roman month
+        "Nomor : 12 / II / 2026",
+        "lO - Ol - 2026",  # no real digit in day or month
         "2026/02/12/000123",  # Khanza visit number
         "6101.0145.0789.0003",  # a NIK printed with dots
     ],

@@ -209,3 +209,21 @@ def test_running_text_below_an_empty_label_is_doubted_a_value_is_not():
         inline = extract_diagnosis(lines_from_text(f"Diagnosa : {value}"))
         assert below.text.value == inline.text.value
         assert below.text.confidence >= 0.9 <= inline.text.confidence
+
+
+def test_label_without_its_colon_before_a_code():
+    """`Dengan Diagnosa tetap/sementara : E11.9, DM…` with the colon lost: the code line is
+    found without its label, and the label's words stay out of the diagnosis."""
+    d = extract_diagnosis(
+        lines_from_text("Dengan Diagnosa tetap/sementara E11.9, DM tipe 2 tidak terkontrol")
+    )
+    assert d.text.value == "DM tipe 2 tidak terkontrol"
+    assert d.icd10.value == "E11.9"
+
+
+def test_code_letter_read_as_a_digit_before_a_dash():
+    """`I10 - Hipertensi esensial` read `110 - …`; `Q21.1 - …` read `021.1 - …` (Q or O?)."""
+    d = extract_diagnosis(lines_from_text("Diagnosa Kerja : 110 - Hipertensi esensial"))
+    assert (d.text.value, d.icd10.value) == ("Hipertensi esensial", "I10")
+    d = extract_diagnosis(lines_from_text("Diagnosa Kerja : 021.1 - Atrial septal defect"))
+    assert (d.text.value, d.icd10.value) == ("Atrial septal defect", None)

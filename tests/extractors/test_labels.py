@@ -1,7 +1,9 @@
 import pytest
 
-from extractors.labels import find_label, find_labels, running_text
-from extractors.lines import lines_from_text
+from extractors.labels import continuation, find_label, find_labels, running_text
+from extractors.lines import group_lines, lines_from_text
+from extractors.register_number import extract_register_number
+from models import Box, Word
 
 
 def test_label_followed_by_colon_gives_value_and_boxes():
@@ -68,3 +70,123 @@ def test_a_greater_label_whose_colon_ocr_lost_still_outranks_a_lesser_one():
 )
 def test_running_text_is_told_from_a_value(line, running):
     assert running_text(line) is running
+
+
+def test_value_glued_to_its_label_after_ocr_lost_the_colon():
+    """`No. Rekam Medis : RM-00888121` read as `No. Rekam MedisRM-00888121`."""
+    lines = lines_from_text("No. Rekam MedisRM-00888121 Tanggal Masuk: 10-09-2025")
+    hit = find_labels(lines, "register_number")[0]
+    assert hit.value == "RM-00888121"
+    assert find_labels(lines_from_text("NO.RM123456"), "register_number")[0].value == "123456"
+    # An all-capital word goes on: `NAMAKU` is no label.
+    assert find_labels(lines_from_text("NAMAKU : X"), "name") == []
+
+
+def test_dot_leader_read_as_letters_before_the_colon():
+    """A typewriter's dot leader comes back as `Lc... coco...`, its colon as a `1`."""
+    lines = lines_from_text("NO. CM Lc... coco... 1 3057.25.49")
+    assert find_labels(lines, "register_number")[0].value == "3057.25.49"
+    lines = lines_from_text("Dignosa ......... : R57.2 SYOK SEPTIK")
+    assert find_labels(lines, "diagnosis")[0].value == "R57.2 SYOK SEPTIK"
+
+
+def test_wrap_in_the_right_column_of_a_two_column_form():
+    """SIMPUS prints two columns; the right column's diagnosis wraps onto a line whose left
+    column holds another row (`Alamat : …`)."""
+    text = (
+        "NIK : 5205076109740484         Diagnosa Dokter : K70.3 - Alcoholic cirrhosis\n"
+        "Alamat : Dusun Prastuti RW.                      of liver\n"
+        "005, Desa Nangatumpu"
+    )
+    lines = lines_from_text(text)
+    hit = find_label(lines, "diagnosis")
+    assert [w.text for w in continuation(lines, hit)] == ["of", "liver"]
+    # The left column's wrap stays with the left column.
+    hit = find_label(lines, "name") or find_labels(lines_from_text(text), "village")
+    assert not hit
+
+
+def test_next_row_of_the_same_column_without_its_colon_is_no_wrap():
+    text = "Nama          : SITI AMINAH\nAlamat          Jl. Melati 4"
+    lines = lines_from_text(text)
+    assert continuation(lines, find_label(lines, "name")) == []
+
+
+def test_wrap_under_a_line_of_dot_leader_debris():
+    """A typewriter's dot leader is drawn low: OCR gives it a line of its own between the
+    value and its wrap."""
+    text = (
+        "Dignosa ......... : A09 GASTROENTERITIS AKUT DENGAN\n"
+        "        ...........\n"
+        "                    SEDANG\n"
+        "Pasien tersebut benar berobat."
+    )
+    lines = lines_from_text(text)
+    assert [w.text for w in continuation(lines, find_label(lines, "diagnosis"))] == ["SEDANG"]
+
+
+def test_boxed_cell_label_over_its_value():
+    """A boxed form prints `No. Rekam Medis` in one cell and the number in the cell below,
+    beside another cell pair; neither has a colon."""
+    text = "No. Rekam Medis          Tanggal Masuk\n   00-12-34                12-01-2026"
+    hit = find_labels(lines_from_text(text), "register_number")[0]
+    assert (hit.value, hit.below, hit.colon) == ("00-12-34", True, False)
+
+
+def test_section_heading_over_the_diagnosis():
+    """`DIAGNOSA KERJA` as a boxed section's heading, the diagnosis under it; the next
+    heading (`DIAGNOSA BANDING`) is no value."""
+    text = "II. DIAGNOSA KERJA\nCongestive heart failure\nDIAGNOSA BANDING\nCor pulmonale"
+    assert find_label(lines_from_text(text), "diagnosis").value == "Congestive heart failure"
+    # A heading in running text is no label: words follow it on its run.
+    assert (
+        find_labels(lines_from_text("Diagnosa kerja pasien ini\nGagal jantung"), "diagnosis") == []
+    )
+
+
+def test_label_then_a_row_of_its_own_below_is_no_value():
+    text = "Diagnosa Akhir :             Kode ICD\n  - Diagnosa Utama      : PPOK eksaserbasi akut"
+    hits = find_labels(lines_from_text(text), "diagnosis")
+    assert [(h.label, h.value) for h in hits if h.value] == [
+        ("Diagnosa Utama", "PPOK eksaserbasi akut")
+    ]
+
+
+def test_words_with_a_slash_between_label_and_colon():
+    """RSUD admission note: `Dengan Diagnosa tetap/sementara : I50.0, CHF`."""
+    lines = lines_from_text("Dengan Diagnosa tetap/sementara : I50.0, Congestive heart failure")
+    assert find_label(lines, "diagnosis").value == "I50.0, Congestive heart failure"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("No. R.M : 123456", "register_number", "123456"),
+        ("Nomor Registrasi : 2026020001", "register_number", "2026020001"),
+        ("ID Pasien : 00123456", "register_number", "00123456"),
+        ("Diagnosa Keluar : Gagal ginjal kronik", "diagnosis", "Gagal ginjal kronik"),
+    ],
+)
+def test_label_variants_of_real_templates(text, field, value):
+    assert find_label(lines_from_text(text), field).value == value
+
+
+def test_discharge_diagnosis_outranks_the_admission_one():
+    text = "Diagnosa Masuk : Obs. febris\nDiagnosa Keluar : Demam berdarah dengue"
+    assert find_label(lines_from_text(text), "diagnosis").value == "Demam berdarah dengue"
+
+
+def test_register_in_a_box_beside_the_title():
+    """`| No. Rekam Medis |` over `| RM-00446441 |` at the top right, the title `RESUME MEDIS`
+    on a line of its own between them, left: OCR keeps the box's rules as `|`."""
+    words = [
+        ("|", 1654, 384, 2, 66), ("No.", 1734, 395, 79, 40), ("Rekam", 1833, 395, 168, 40),
+        ("Medis", 2019, 395, 145, 40), ("|", 2243, 384, 2, 66),
+        ("RESUME", 239, 434, 300, 41), ("MEDIS", 560, 434, 240, 41),
+        ("|", 1654, 458, 2, 66), ("RM-00446441", 1792, 470, 309, 40), ("|", 2243, 458, 2, 66),
+    ]  # fmt: skip
+    lines = group_lines(
+        [Word(text=t, box=Box(left=x, top=y, width=w, height=h), confidence=0.9, page=1)
+         for t, x, y, w, h in words]
+    )  # fmt: skip
+    assert extract_register_number(lines).value == "RM-00446441"

@@ -333,6 +333,8 @@ def test_several_different_free_standing_niks_lower_confidence() -> None:
         "NlK :",
         "N1K :",
         "NIK i",
+        "NIK Ls... ii... :",  # a typewriter's dot leader, read as letters
+        "NIK .......... 1",
     ],
 )
 def test_nik_label_variants_anchor_the_number(label: str) -> None:

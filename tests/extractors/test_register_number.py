@@ -44,3 +44,30 @@ def test_too_few_digits_is_not_a_register_number():
 def test_nik_row_is_not_taken_for_register_number():
     lines = lines_from_text("NIK : 6101014507890003\nNama : SITI")
     assert extract_register_number(lines).value is None
+
+
+def test_two_numbers_under_one_label_keep_their_printed_slash():
+    """SIMPUS prints `MR / Reg No : 000123 / 26020045`: both numbers, as printed."""
+    lines = lines_from_text("MR / Reg No : 431567 / 25093857 Poli / Unit Tujuan : UGD")
+    assert extract_register_number(lines).value == "431567 / 25093857"
+    assert clean_register_number("123456 / Rawat Jalan") == "123456"
+    assert clean_register_number("2026/02/12/000123") == "2026/02/12/000123"
+    assert clean_register_number("00. 12.34") == "00.12.34"
+
+
+def test_dot_leader_glued_to_the_label_and_colon_read_as_one():
+    """A typewritten `No. CM......: 2754.53.45` read as `NO. CM... 1 2754.53.45`."""
+    assert extract_register_number(lines_from_text("NO. CM... 1 2754.53.45")).value == "2754.53.45"
+
+
+@pytest.mark.parametrize(
+    "value", ["0 1 2 3 4 5", "| 0 | 1 | 2 | 3 | 4 | 5 |", "0|1|2|3|4|5", "[0][1][2][3][4][5]"]
+)
+def test_digits_printed_one_per_box(value):
+    """Forms print the medical-record number in a row of boxes, one digit each."""
+    assert extract_register_number(lines_from_text(f"No. RM : {value}")).value == "012345"
+
+
+def test_a_number_and_words_are_not_digit_boxes():
+    assert clean_register_number("1234 5 Rawat") == "1234"
+    assert clean_register_number("00.12.34") == "00.12.34"

@@ -292,9 +292,11 @@ def _shm() -> str | None:
 def cpu_per_page(items: list[tuple[Path, dict]], count: int) -> dict[str, float]:
     """CPU seconds per page of each part of the chain, the first `count` files (the set
     takes the document types in turn) read one at a time, the children's clock being exact
-    only then: our preparation and extraction, the first Tesseract reading, orientation
-    recovery (OSD, a turned reading), PP-OCR's first reading (its models), and the second
-    readings of validation and field rereads (Tesseract crops and PP-OCR)."""
+    only then: our preparation of the page (`read_raster`'s own work), the first Tesseract
+    reading, orientation recovery (OSD, a turned reading), PP-OCR's first reading (its
+    models), the second readings of validation and field rereads (Tesseract crops and
+    PP-OCR's models), and everything else in our process (decoding, PP-OCR's own pre- and
+    post-processing, lines, classification, extraction)."""
     from pipeline.reading import ppocr
 
     settings = Settings(concurrency=1, ocr_cache_dir=None)
@@ -304,7 +306,7 @@ def cpu_per_page(items: list[tuple[Path, dict]], count: int) -> dict[str, float]
     def read_and_count(*args: object, **kwargs: object) -> RasterRead:
         engine = ppocr.cpu_seconds()
         raster = original(*args, **kwargs)
-        first.add(Cost(ocr=raster.cost.ocr, extra=raster.cost.extra))
+        first.add(Cost(prep=raster.cost.prep, ocr=raster.cost.ocr, extra=raster.cost.extra))
         first.second += ppocr.cpu_seconds() - engine
         return raster
 
@@ -321,11 +323,12 @@ def cpu_per_page(items: list[tuple[Path, dict]], count: int) -> dict[str, float]
     finally:
         extract_module.read_raster = original
     total = {
-        "prep": process - model,
+        "prep": first.prep,
         "tess": first.ocr,
         "osd": first.extra,
         "ppocr": first.second,
-        "reread": tess - first.ocr - first.extra + model - first.second,
+        "2nd": tess - first.ocr - first.extra + model - first.second,
+        "other": process - model - first.prep,
     }
     return {k: v / max(1, len(chosen)) for k, v in total.items()}
 
@@ -366,7 +369,8 @@ def main() -> int:
         f"{args.count} files per capture, workers={n}, cores={os.cpu_count()}; bare = "
         f"`tesseract FILE - -l ind` on the raw file (PDF: pypdfium2 at 300 dpi first)"
     )
-    print(f"\n{HEADER}   CPU s/page: prep tess  osd ppocr reread")
+    parts = " ".join(f"{k:>5}" for k in ("prep", "tess", "osd", "ppocr", "2nd", "other"))
+    print(f"\n{HEADER}   CPU s/page: {parts}")
     prepared = Path(tempfile.mkdtemp(prefix="prepared-", dir=_shm()))
     mix: dict[str, Run] = {}
     for capture in args.captures:
@@ -377,7 +381,9 @@ def main() -> int:
             runs["bare ppocr"] = bare(items, n, "ppocr")
         cpu = cpu_per_page(items, args.timing_pages)
         for reader, run in runs.items():
-            costs = "   " + " ".join(f"{v:5.2f}" for v in cpu.values()) if reader == "ours" else ""
+            costs = (
+                " " * 15 + " ".join(f"{v:5.2f}" for v in cpu.values()) if reader == "ours" else ""
+            )
             print(line(capture, reader, run, runs["bare tess"]) + costs)
             if capture in MIX and reader != "bare ppocr":
                 mix[reader] = mix[reader] + run if reader in mix else run

@@ -440,15 +440,15 @@ def speedup(mix: list[tuple[Path, dict]], n: int) -> None:
 
 
 def _keeping(items: list[tuple[Path, dict]], workers: int, keep: Path | None) -> Run:
-    """`ours`, every prepared page Tesseract read also saved in `keep` (a PNM write in
-    memory per page, counted against us) for the old ratio."""
+    """`ours`, every prepared page also saved in `keep` (a PNM write in memory per page,
+    counted against us) for the old ratio."""
     if keep is None:
         return ours(items, workers)
     original = extract_module.read_page
 
     def read_and_keep(page: PageImage, settings: Settings) -> ReadPage:
         read = original(page, settings)
-        if read.image is not None and read.engine == "tesseract":
+        if read.image is not None:
             name = f"{threading.get_ident()}-{time.perf_counter_ns()}-{page.page.dpi}.pnm"
             cv2.imwrite(str(keep / name), read.image)
         return read

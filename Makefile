@@ -78,7 +78,7 @@ bench: setup
 	$(BIN)/python tests/benchmarks/bench_quality.py --seed $(BENCH_SEED) --count 10 --no-ocr
 	$(BIN)/python tests/benchmarks/bench_calibration.py --seed $(BENCH_SEED)
 	$(BIN)/python -m tests.benchmarks.bench_kk --seed $(BENCH_SEED) --count 30
-	$(BIN)/python tests/benchmarks/bench_throughput.py --pages 200
+	$(BIN)/python tests/benchmarks/bench_throughput.py --count 10 --speedup
 	$(BIN)/python tests/benchmarks/bench_throughput.py --pages 1000 --only-memory
 	$(BIN)/python tests/benchmarks/bench_list.py
 	$(BIN)/python tests/benchmarks/bench_review.py --count 10000 --runs 30

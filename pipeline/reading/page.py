@@ -1,0 +1,195 @@
+"""Find the page in a photo by its text, when its edges cannot be trusted.
+
+On floor tiles, batik, a checked cloth or before a blurred room, the sheet's outline is one
+edge among many (`preprocess.find_page_quad` finds none, or a wrong one), and the whole photo
+read as it is gives OCR a surface full of letter-like marks. PP-OCR's text detector sees text
+lines on any background: their common direction gives the page's skew and whether it lies on
+its side, and the block they form is the page's text, cropped with a margin. Which way up
+the page stands is left to the chain that follows (`orientation`, OSD), as for a scan.
+
+Stray detections on the surface (a batik motif, a tile's print) are rarely long, straight
+and parallel to the text: lines are kept when they run within `ALIGN` degrees of the common
+direction, and only blocks of them large beside the largest one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.reading.preprocess import work_copy
+
+DETECT_SIDE = 1280  # px: the photo's long side as the detector sees it (letters >= ~6 px)
+THRESHOLD = 0.3  # text probability of a pixel
+ALIGN = 10.0  # degrees: a text line runs this close to the common direction
+MIN_ELONGATION = 2.5  # length / thickness of a detection that counts as a line
+MIN_BLOCK_SHARE = 0.1  # a block of lines is kept if this large beside the largest (length)
+MIN_LINES = 3  # fewer lines than this: no page found
+OUTSIDE = 0.05  # share of the text that may lie outside a sheet's outline that is right
+RIM_PAPER = 0.95  # share of a scan's rim as bright as its paper (scans 0.98-1, photos < 0.8)
+
+
+@dataclass(frozen=True)
+class TextPage:
+    """The text block of a photo, straightened: `image` is the crop (same channels as the
+    photo); `angle` the degrees the photo was turned counter-clockwise to make its lines
+    horizontal (-90..90)."""
+
+    image: np.ndarray
+    angle: float
+    lines: int
+    points: np.ndarray  # (n, 2) corners of the text lines found, photo pixels
+    thickness: float  # median height of those lines, photo pixels
+
+    def inside(self, quad: np.ndarray) -> bool:
+        """True when the text lies within the quadrilateral (a sheet's outline): at most
+        `OUTSIDE` of the lines' corners fall out of it, grown by a line height."""
+        contour = quad.reshape(-1, 1, 2).astype(np.float32)
+        out = sum(
+            cv2.pointPolygonTest(contour, (float(x), float(y)), True) < -self.thickness
+            for x, y in self.points
+        )
+        return out <= OUTSIDE * len(self.points)
+
+
+def on_a_surface(gray: np.ndarray) -> bool:
+    """True when the rim of the image is not paper: a photo of a page lying on something,
+    not a scan (whose rim is the page itself, or the scanner's white)."""
+    small, _ = work_copy(gray, 400)
+    m = max(2, int(0.03 * max(small.shape)))
+    rim = np.concatenate(
+        [small[:m].ravel(), small[-m:].ravel(), small[:, :m].ravel(), small[:, -m:].ravel()]
+    )
+    paper = float(np.percentile(small, 90))
+    return float((rim >= 0.8 * paper).mean()) < RIM_PAPER
+
+
+@dataclass(frozen=True)
+class _Line:
+    centre: np.ndarray  # x, y in detector pixels
+    corners: np.ndarray  # (4, 2)
+    length: float
+    thickness: float
+    direction: float  # degrees 0..180, image y down
+
+
+def find_text_page(image: np.ndarray) -> TextPage | None:
+    """The photo's text block, turned so its lines run horizontally and cropped; None when
+    fewer than `MIN_LINES` lines agree on a direction."""
+    from pipeline.reading import ppocr  # the detector loads only for photos that need it
+
+    scale = min(1.0, DETECT_SIDE / max(image.shape[:2]))
+    probability = ppocr.text_probability(image, scale)
+    sy = image.shape[0] / probability.shape[0]
+    sx = image.shape[1] / probability.shape[1]
+    lines = _lines((probability > THRESHOLD).astype(np.uint8))
+    direction = _common_direction(lines)
+    if direction is None:
+        return None
+    kept = [line for line in lines if _apart(line.direction, direction) <= ALIGN]
+    kept = _main_blocks(kept, probability.shape)
+    if len(kept) < MIN_LINES:
+        return None
+    angle = direction if direction <= 90 else direction - 180  # turn that levels the lines
+    points = np.concatenate([line.corners for line in kept]) * [sx, sy]
+    thickness = float(np.median([line.thickness for line in kept])) * (sx + sy) / 2
+    return TextPage(_crop(image, points, angle, thickness), angle, len(kept), points, thickness)
+
+
+def _lines(mask: np.ndarray) -> list[_Line]:
+    """Each detected region as a line: its minimum-area rectangle and the direction of the
+    rectangle's long side."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    lines = []
+    for contour in contours:
+        if len(contour) < 5:
+            continue
+        rect = cv2.minAreaRect(contour)
+        corners = cv2.boxPoints(rect)
+        a, b = corners[1] - corners[0], corners[2] - corners[1]
+        along, across = (a, b) if np.hypot(*a) >= np.hypot(*b) else (b, a)
+        length, thickness = float(np.hypot(*along)), float(np.hypot(*across))
+        if thickness < 1 or length < MIN_ELONGATION * thickness:
+            continue
+        direction = float(np.degrees(np.arctan2(along[1], along[0]))) % 180
+        lines.append(_Line(np.asarray(rect[0]), corners, length, thickness, direction))
+    return lines
+
+
+def _apart(a: float, b: float) -> float:
+    """Degrees between two directions (0..180, same line either way)."""
+    d = abs(a - b) % 180
+    return min(d, 180 - d)
+
+
+def _common_direction(lines: list[_Line]) -> float | None:
+    """The direction most line length runs in (1° bins, smoothed over `ALIGN`)."""
+    if len(lines) < MIN_LINES:
+        return None
+    histogram = np.zeros(180)
+    for line in lines:
+        histogram[int(line.direction) % 180] += line.length
+    width = int(ALIGN) // 2
+    window = np.ones(2 * width + 1)
+    smooth = np.convolve(
+        np.concatenate([histogram[-width:], histogram, histogram[:width]]), window, "valid"
+    )
+    peak = int(np.argmax(smooth))
+    near = [line for line in lines if _apart(line.direction, peak + 0.5) <= width + 1]
+    if not near:
+        return None
+    # The exact direction: the length-weighted mean of the lines near the peak, on the circle.
+    doubled = np.radians([2 * line.direction for line in near])
+    weights = [line.length for line in near]
+    mean = np.arctan2(
+        np.average(np.sin(doubled), weights=weights), np.average(np.cos(doubled), weights=weights)
+    )
+    return float(np.degrees(mean) / 2) % 180
+
+
+def _main_blocks(lines: list[_Line], shape: tuple[int, int]) -> list[_Line]:
+    """The lines in blocks (lines joined across a few line heights) whose total length is at
+    least `MIN_BLOCK_SHARE` of the largest block's: the page, not specks on the surface."""
+    if not lines:
+        return []
+    thickness = float(np.median([line.thickness for line in lines]))
+    mask = np.zeros(shape, np.uint8)
+    for line in lines:
+        cv2.fillConvexPoly(mask, np.round(line.corners).astype(np.int32), 255)
+    reach = max(3, int(4 * thickness)) | 1
+    joined = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    count, labels = cv2.connectedComponents(joined)
+    totals = np.zeros(count)
+    owner = []
+    for line in lines:
+        x, y = np.clip(np.round(line.centre).astype(int), 0, [shape[1] - 1, shape[0] - 1])
+        owner.append(int(labels[y, x]))
+        totals[owner[-1]] += line.length
+    keep = totals >= MIN_BLOCK_SHARE * totals.max()
+    return [line for line, block in zip(lines, owner, strict=True) if block and keep[block]]
+
+
+def _crop(image: np.ndarray, points: np.ndarray, angle: float, thickness: float) -> np.ndarray:
+    """The image turned by `angle` (counter-clockwise, canvas grown to fit) and cropped to
+    the points' box plus a margin of two line heights; the fill is the page's paper."""
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += nw / 2 - w / 2
+    matrix[1, 2] += nh / 2 - h / 2
+    moved = cv2.transform(points[None].astype(np.float32), matrix)[0]
+    margin = 2 * thickness + 0.01 * max(h, w)
+    x0, y0 = np.maximum(0, moved.min(axis=0) - margin).astype(int)
+    x1, y1 = np.minimum([nw, nh], moved.max(axis=0) + margin).astype(int)
+    # Only the crop is warped: shift the transform so the crop's corner is the origin.
+    matrix[:, 2] -= [x0, y0]
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (int(x1 - x0), int(y1 - y0)),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )

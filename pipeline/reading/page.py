@@ -14,7 +14,7 @@ direction, and only blocks of them large beside the largest one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -27,8 +27,29 @@ ALIGN = 10.0  # degrees: a text line runs this close to the common direction
 MIN_ELONGATION = 2.5  # length / thickness of a detection that counts as a line
 MIN_BLOCK_SHARE = 0.1  # a block of lines is kept if this large beside the largest (length)
 MIN_LINES = 3  # fewer lines than this: no page found
+ZOOM_BELOW = 10.0  # px: lines thinner than this to the detector are looked at again, closer
 OUTSIDE = 0.05  # share of the text that may lie outside a sheet's outline that is right
 RIM_PAPER = 0.95  # share of a scan's rim as bright as its paper (scans 0.98-1, photos < 0.8)
+
+
+@dataclass(frozen=True)
+class TextLines:
+    """The text lines the detector found in a photo, photo pixels."""
+
+    points: np.ndarray  # (4n, 2): the corners of each line's rectangle
+    thickness: float  # median thickness of the lines
+    direction: float  # degrees 0..180 (image y down) the lines run in
+    scale: float  # the detector's view of the photo, shrunk by this
+
+    def inside(self, quad: np.ndarray) -> bool:
+        """True when the text lies within the quadrilateral (a sheet's outline): at most
+        `OUTSIDE` of the lines' corners fall out of it by more than a line's thickness."""
+        contour = quad.reshape(-1, 1, 2).astype(np.float32)
+        out = sum(
+            cv2.pointPolygonTest(contour, (float(x), float(y)), True) < -self.thickness
+            for x, y in self.points
+        )
+        return out <= OUTSIDE * len(self.points)
 
 
 @dataclass(frozen=True)
@@ -40,18 +61,6 @@ class TextPage:
     image: np.ndarray
     angle: float
     lines: int
-    points: np.ndarray  # (n, 2) corners of the text lines found, photo pixels
-    thickness: float  # median height of those lines, photo pixels
-
-    def inside(self, quad: np.ndarray) -> bool:
-        """True when the text lies within the quadrilateral (a sheet's outline): at most
-        `OUTSIDE` of the lines' corners fall out of it, grown by a line height."""
-        contour = quad.reshape(-1, 1, 2).astype(np.float32)
-        out = sum(
-            cv2.pointPolygonTest(contour, (float(x), float(y)), True) < -self.thickness
-            for x, y in self.points
-        )
-        return out <= OUTSIDE * len(self.points)
 
 
 def on_a_surface(gray: np.ndarray) -> bool:
@@ -75,12 +84,39 @@ class _Line:
     direction: float  # degrees 0..180, image y down
 
 
-def find_text_page(image: np.ndarray) -> TextPage | None:
-    """The photo's text block, turned so its lines run horizontally and cropped; None when
-    fewer than `MIN_LINES` lines agree on a direction."""
+def find_text_lines(image: np.ndarray) -> TextLines | None:
+    """A first look at the photo's text, shrunk to `DETECT_SIDE`; None when fewer than
+    `MIN_LINES` lines agree on a direction."""
+    return _text_lines(image, min(1.0, DETECT_SIDE / max(image.shape[:2])))
+
+
+def text_page(image: np.ndarray, found: TextLines) -> TextPage:
+    """The photo's text block, turned so its lines run horizontally, and cropped.
+
+    Small print (a KTP photocopied on A4, a page small in the frame) is looked at again,
+    closer: the region well around what the first look found, at up to full resolution."""
+    if found.thickness * found.scale < ZOOM_BELOW and found.scale < 1.0:
+        lo, hi = found.points.min(axis=0), found.points.max(axis=0)
+        # Grown well beyond what was found: the first look may have seen only the largest print.
+        grow = (hi - lo) + 0.1 * max(image.shape[:2])
+        x0, y0 = np.maximum(0, lo - grow).astype(int)
+        x1, y1 = np.minimum(image.shape[1::-1], hi + grow).astype(int)
+        region = image[y0:y1, x0:x1]
+        closer = min(1.0, DETECT_SIDE / max(region.shape[:2]), 1.5 * ZOOM_BELOW / found.thickness)
+        again = _text_lines(region, closer) if closer > 1.2 * found.scale else None
+        if again is not None:
+            found = replace(again, points=again.points + np.array([x0, y0]))
+    direction = found.direction
+    angle = direction if direction <= 90 else direction - 180  # turn that levels the lines
+    crop = _crop(image, found.points, angle, found.thickness)
+    return TextPage(crop, angle, len(found.points) // 4)
+
+
+def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
+    """The text lines the detector finds on the image shrunk by `scale`; None when fewer
+    than `MIN_LINES` agree on a direction."""
     from pipeline.reading import ppocr  # the detector loads only for photos that need it
 
-    scale = min(1.0, DETECT_SIDE / max(image.shape[:2]))
     probability = ppocr.text_probability(image, scale)
     sy = image.shape[0] / probability.shape[0]
     sx = image.shape[1] / probability.shape[1]
@@ -92,10 +128,9 @@ def find_text_page(image: np.ndarray) -> TextPage | None:
     kept = _main_blocks(kept, probability.shape)
     if len(kept) < MIN_LINES:
         return None
-    angle = direction if direction <= 90 else direction - 180  # turn that levels the lines
     points = np.concatenate([line.corners for line in kept]) * [sx, sy]
     thickness = float(np.median([line.thickness for line in kept])) * (sx + sy) / 2
-    return TextPage(_crop(image, points, angle, thickness), angle, len(kept), points, thickness)
+    return TextLines(points, thickness, direction, scale)
 
 
 def _lines(mask: np.ndarray) -> list[_Line]:
@@ -173,7 +208,7 @@ def _main_blocks(lines: list[_Line], shape: tuple[int, int]) -> list[_Line]:
 
 def _crop(image: np.ndarray, points: np.ndarray, angle: float, thickness: float) -> np.ndarray:
     """The image turned by `angle` (counter-clockwise, canvas grown to fit) and cropped to
-    the points' box plus a margin of two line heights; the fill is the page's paper."""
+    the points' box plus a margin of two line heights and 2% of the photo."""
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
@@ -181,7 +216,7 @@ def _crop(image: np.ndarray, points: np.ndarray, angle: float, thickness: float)
     matrix[0, 2] += nw / 2 - w / 2
     matrix[1, 2] += nh / 2 - h / 2
     moved = cv2.transform(points[None].astype(np.float32), matrix)[0]
-    margin = 2 * thickness + 0.01 * max(h, w)
+    margin = 2 * thickness + 0.02 * max(h, w)
     x0, y0 = np.maximum(0, moved.min(axis=0) - margin).astype(int)
     x1, y1 = np.minimum([nw, nh], moved.max(axis=0) + margin).astype(int)
     # Only the crop is warped: shift the transform so the crop's corner is the origin.

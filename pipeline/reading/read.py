@@ -12,7 +12,7 @@ despeckling measured.
 Two engines read pages (`ocr.py`: Tesseract; `ppocr.py`: PP-OCR), chosen here and only
 here, page by page: Tesseract reads scans, where it is right and cheap; PP-OCR reads photos (a
 sheet found on a background and straightened, `find_page_quad`, or where its outline is
-missing or leaves text out, its text block: `page.find_text_page`) and any page that Tesseract
+missing or leaves text out, its text block: `page.text_page`) and any page that Tesseract
 leaves without a document type even after the orientation recovery. `read_again` is the same
 second engine on an already prepared page, for a document whose fields fail validation
 (`extract.extract_document`). PP-OCR is imported and built only when a page needs it.
@@ -36,7 +36,7 @@ from extractors.lines import group_lines
 from models import DocType, Line, Notice, Word
 from pipeline.reading.ocr import OcrOptions, Orientation, detect_orientation, ocr_image
 from pipeline.reading.orientation import upside_down
-from pipeline.reading.page import TextPage, find_text_page, on_a_surface
+from pipeline.reading.page import TextLines, find_text_lines, on_a_surface, text_page
 from pipeline.reading.preprocess import (
     TARGET_TEXT_HEIGHT,
     Letters,
@@ -153,7 +153,7 @@ def read_raster(
     With `second_engine`, a photo is read by PP-OCR, and so is a page Tesseract could not
     make out; without it, Tesseract reads everything (as before the second engine). A photo
     whose sheet has no clean outline (a busy surface), or an outline that leaves text out, is
-    found by its text (`page.find_text_page`). `page_found`: the image is already
+    found by its text (`page.text_page`). `page_found`: the image is already
     the page of a photo, cut out; it is read as one."""
     started = time.thread_time()
     gray = to_gray(image)
@@ -164,9 +164,9 @@ def read_raster(
     if second_engine and not page_found and (quad is not None or on_a_surface(gray)):
         # A photo: its text says where the page is when the outline is missing or wrong
         # (a tile or a patch of cloth taken for the sheet cuts the text).
-        found = _text_page(image, result.cost)
+        found = _text_lines(image, result.cost)
         if found is not None and (quad is None or not found.inside(quad)):
-            read = _read_text_page(found, dpi, page, options, cache_dir, notices)
+            read = _read_text_page(image, found, dpi, page, options, cache_dir, notices)
             read.cost.add(result.cost)
             return read
     if quad is not None:
@@ -235,27 +235,32 @@ def read_raster(
     return result
 
 
-def _text_page(image: np.ndarray, cost: Cost) -> TextPage | None:
+def _text_lines(image: np.ndarray, cost: Cost) -> TextLines | None:
     begun = time.thread_time()
     try:
-        return find_text_page(image)
+        return find_text_lines(image)
     finally:
         cost.second += time.thread_time() - begun
 
 
 def _read_text_page(
-    found: TextPage,
+    image: np.ndarray,
+    lines: TextLines,
     dpi: int,
     page: int,
     options: OcrOptions,
     cache_dir: Path | None,
     notices: list[Notice],
 ) -> RasterRead:
-    """A photo read from its text block (`find_text_page`). Its notices are the whole
+    """A photo read from its text block (`page.text_page`). Its notices are the whole
     photo's; its rotation adds the turn that levelled the text."""
+    begun = time.thread_time()
+    found = text_page(image, lines)
+    spent = time.thread_time() - begun
     result = read_raster(found.image, dpi, page, options, cache_dir, True, page_found=True)
     result.notices = notices
     result.rotation = (result.rotation - round(found.angle / 90) * 90) % 360
+    result.cost.second += spent
     return result
 
 

@@ -29,6 +29,10 @@ MIN_BLOCK_SHARE = 0.1  # a block of lines is kept if this large beside the large
 MIN_LINES = 3  # fewer lines than this: no page found
 ZOOM_BELOW = 10.0  # px: lines thinner than this to the detector are looked at again, closer
 OUTSIDE = 0.05  # share of the text that may lie outside a sheet's outline that is right
+SKEW_TOLERANCE = 4.0  # degrees: a sheet's edges run this close to its text (perspective)
+SMOOTH = 0.12  # blank paper varies less than this share of its brightness over 5 px
+SHADED_PAPER = 0.6  # paper in a shadow band or dim corner is this bright beside the rest
+PAPER_SHARE = 0.85  # share of a sheet's blank parts that must look like paper
 RIM_PAPER = 0.95  # share of a scan's rim as bright as its paper (scans 0.98-1, photos < 0.8)
 
 
@@ -50,6 +54,51 @@ class TextLines:
             for x, y in self.points
         )
         return out <= OUTSIDE * len(self.points)
+
+    def fits(self, quad: np.ndarray, gray: np.ndarray) -> bool:
+        """True when the quadrilateral (TL, TR, BR, BL) is the sheet the text is printed
+        on: the text lies inside it, runs along its edges, and its rim is blank paper. An
+        outline that took a tile or a patch of cloth with the sheet runs askew to the text,
+        and its rim is the tile's or the cloth's pattern."""
+        if not self.inside(quad):
+            return False
+        corners = quad.reshape(4, 2).astype(np.float64)
+        along = [corners[1] - corners[0], corners[2] - corners[3]]  # top and bottom edges
+        across = [corners[3] - corners[0], corners[2] - corners[1]]
+        edges = min(
+            (along, 0.0), (across, 90.0), key=lambda e: _apart(_direction(e[0]), self.direction)
+        )[0]
+        if _apart(_direction(edges), self.direction) > SKEW_TOLERANCE:
+            return False
+        return _rim_is_paper(corners, gray)
+
+
+def _direction(vectors: list[np.ndarray]) -> float:
+    """The mean direction (degrees 0..180) of two edge vectors of a quadrilateral."""
+    doubled = [2 * np.arctan2(v[1], v[0]) for v in vectors]
+    return float(np.degrees(np.arctan2(np.sin(doubled).sum(), np.cos(doubled).sum())) / 2) % 180
+
+
+def _rim_is_paper(corners: np.ndarray, gray: np.ndarray) -> bool:
+    """True when the band just inside the quadrilateral's edges (a page's blank margin) is
+    mostly smooth paper: bright beside the sheet's brightest parts and without edges."""
+    small, factor = work_copy(gray, 800)
+    quad = corners * factor
+    centre = quad.mean(axis=0)
+    outer = np.round(centre + (quad - centre) * 0.98).astype(np.int32)
+    inner = np.round(centre + (quad - centre) * 0.94).astype(np.int32)
+    band = np.zeros(small.shape, np.uint8)
+    cv2.fillConvexPoly(band, outer, 1)
+    cv2.fillConvexPoly(band, inner, 0)
+    sheet = np.zeros(small.shape, np.uint8)
+    cv2.fillConvexPoly(sheet, outer, 1)
+    if band.sum() < 100:
+        return True
+    paper = float(np.percentile(small[sheet > 0], 95))
+    kernel = np.ones((5, 5), np.uint8)
+    spread = cv2.dilate(small, kernel).astype(np.int16) - cv2.erode(small, kernel)
+    blank = (small >= SHADED_PAPER * paper) & (spread < SMOOTH * paper)
+    return float(blank[band > 0].mean()) >= PAPER_SHARE
 
 
 @dataclass(frozen=True)

@@ -163,9 +163,10 @@ def read_raster(
     quad = None if page_found else find_page_quad(image)
     if second_engine and not page_found and (quad is not None or on_a_surface(gray)):
         # A photo: its text says where the page is when the outline is missing or wrong
-        # (a tile or a patch of cloth taken for the sheet cuts the text).
+        # (a tile taken for the sheet cuts the text; a patch of cloth taken with it adds
+        # its pattern).
         found = _text_lines(image, result.cost)
-        if found is not None and (quad is None or not found.inside(quad)):
+        if found is not None and (quad is None or not found.fits(quad, gray)):
             read = _read_text_page(image, found, dpi, page, options, cache_dir, notices)
             read.cost.add(result.cost)
             return read

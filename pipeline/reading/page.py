@@ -24,7 +24,9 @@ from pipeline.reading.preprocess import work_copy
 DETECT_SIDE = 1280  # px: the photo's long side as the detector sees it (letters >= ~6 px)
 THRESHOLD = 0.3  # text probability of a pixel
 ALIGN = 10.0  # degrees: a text line runs this close to the common direction
-MIN_ELONGATION = 2.5  # length / thickness of a detection that counts as a line
+MIN_ELONGATION = 4.0  # length / thickness of a detection that counts as a line (a batik
+# motif's ovals are 2-3 times as long as wide, and line up too)
+MAX_THICKNESS = 3.5  # a line this many times thicker than the median is not print (titles ~2)
 MIN_BLOCK_SHARE = 0.1  # a block of lines is kept if this large beside the largest (length)
 MIN_LINES = 3  # fewer lines than this: no page found
 ZOOM_BELOW = 10.0  # px: lines thinner than this to the detector are looked at again, closer
@@ -170,6 +172,10 @@ def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
     sy = image.shape[0] / probability.shape[0]
     sx = image.shape[1] / probability.shape[1]
     lines = _lines((probability > THRESHOLD).astype(np.uint8))
+    if lines:
+        # Rows of a cloth's dots read as lines several times thicker than the page's print.
+        typical = float(np.median([line.thickness for line in lines]))
+        lines = [line for line in lines if line.thickness <= MAX_THICKNESS * typical]
     direction = _common_direction(lines)
     if direction is None:
         return None

@@ -7,9 +7,15 @@ lines on any background: their common direction gives the page's skew and whethe
 its side, and the block they form is the page's text, cropped with a margin. Which way up
 the page stands is left to the chain that follows (`orientation`, OSD), as for a scan.
 
-Stray detections on the surface (a batik motif, a tile's print) are rarely long, straight
-and parallel to the text: lines are kept when they run within `ALIGN` degrees of the common
-direction, and only blocks of them large beside the largest one.
+Stray detections on the surface (a batik motif, a tile's print, a row of a cloth's dots) are
+rarely long, thin, straight and parallel to the text: lines are kept when they are several
+times longer than thick, not much thicker than the page's typical line, within `ALIGN`
+degrees of the common direction, and in blocks large beside the largest one.
+
+`read.read_raster` asks this module first whether a photo's outline (`find_page_quad`) is the
+sheet (`TextLines.fits`: the text inside it, along its edges, a blank paper rim); if not, or
+when there is none, the photo is read from its text block (`text_page`). The detector runs
+on the photo shrunk to `DETECT_SIDE`, and once more closer on the region of small print.
 """
 
 from __future__ import annotations

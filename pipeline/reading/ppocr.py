@@ -145,16 +145,12 @@ def detect(image: np.ndarray, letter_height: float | None = None) -> list[Box]:
     The page is shrunk to `DET_MAX_SIDE` on its long side, but never so far that letters of
     `letter_height` px drop below `DET_MIN_LETTER` px.
     """
-    det = engine().det
     h, w = image.shape[:2]
     scale = min(1.0, DET_MAX_SIDE / max(h, w))
     if letter_height:
         scale = max(scale, min(1.0, DET_MIN_LETTER / letter_height))
-    dh, dw = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
-    small = cv2.resize(_three_channels(image), (dw, dh), interpolation=cv2.INTER_AREA)
-    tensor = (small.astype(np.float32) / 255.0 - DET_MEAN) / DET_STD
-    tensor = tensor.transpose(2, 0, 1)[None]
-    probability = _run(det, tensor)[0, 0]
+    probability = text_probability(image, scale)
+    dh, dw = probability.shape
     mask = (probability > DET_THRESHOLD).astype(np.uint8)
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     sx, sy = w / dw, h / dh
@@ -183,6 +179,16 @@ def detect(image: np.ndarray, letter_height: float | None = None) -> list[Box]:
         )
     boxes.sort(key=lambda b: (b.top, b.left))
     return boxes
+
+
+def text_probability(image: np.ndarray, scale: float) -> np.ndarray:
+    """The detector's map of text probability (0..1) for the image shrunk by `scale`, each
+    side rounded to a multiple of 32 (the map's shape says the exact size)."""
+    h, w = image.shape[:2]
+    dh, dw = max(32, round(h * scale / 32) * 32), max(32, round(w * scale / 32) * 32)
+    small = cv2.resize(_three_channels(image), (dw, dh), interpolation=cv2.INTER_AREA)
+    tensor = (small.astype(np.float32) / 255.0 - DET_MEAN) / DET_STD
+    return _run(engine().det, tensor.transpose(2, 0, 1)[None])[0, 0]
 
 
 # --- recognition ----------------------------------------------------------------------------

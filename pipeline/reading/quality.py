@@ -11,7 +11,8 @@ for a KTP with big letters and a KK with small ones:
 - blur: how wide ink edges are, in pixels of a 1600 px copy and as a share of letter height;
 - darkness: the brightness of the paper, with the text taken away (shadows lie below it);
 - glare: a blown-out patch in which the print fades to grey and is gone at the core;
-- cut off: the page reaches the frame on some sides while the table shows on the others.
+- cut off: the page reaches the frame on some sides while the table shows on the others,
+  and text runs into the frame there (a margin cut off loses nothing).
 
 Cost: brightness maps come from an 800 px copy (halved first when the photo is big); edges
 are measured on a few tiles of the densest text cut from the full image. About 15 ms for a
@@ -40,6 +41,7 @@ BLUR_RATIO = 0.25  # edge width / letter height: big letters (a KTP) stand more 
 DARK_THRESHOLD = 100  # brightness of the paper (0..255) below which the photo is too dark
 GLARE_AREA = 0.01  # share of the frame a blown-out patch must cover to be a reflection
 GLARE_FADE = 0.5  # excess share of faded print there (good photos stay below ~0.45)
+PAPER_SHARE = 0.85  # a background this bright beside the page's paper is paper
 BOUNDARY_STEP = 1.2  # paper / table brightness ratio that marks the page's outline
 
 MESSAGES = {
@@ -110,7 +112,10 @@ def measure(gray: np.ndarray) -> Quality:
     outline = cv2.resize(
         _outlines(paper), (mid.shape[1], mid.shape[0]), interpolation=cv2.INTER_NEAREST
     )
-    letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & (outline == 0))
+    # And on the paper: print lies on a background as bright as the page's (a wooden
+    # table's grain, a cloth's pattern lie on darker ground).
+    on_paper = background >= PAPER_SHARE * level
+    letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & (outline == 0) & on_paper)
     return Quality(
         width=w,
         height=h,
@@ -308,11 +313,13 @@ def _cut_sides(paper: np.ndarray, ink: np.ndarray, level: float) -> int:
     if all(closed):
         return 0
     cut = 0
-    for side, is_closed in zip(sides, closed, strict=True):
+    strips = _edge_strips(ink)
+    for side, is_closed, strip in zip(sides, closed, strips, strict=True):
         if is_closed:
             continue
         rim = side[: max(2, side.shape[0] // 50), side.shape[1] // 5 : -side.shape[1] // 5]
-        if float(np.median(rim)) >= 0.5 * level:
+        # Paper at the frame edge, and text running into it: a margin cut off loses nothing.
+        if float(np.median(rim)) >= 0.5 * level and _has_text(strip.astype(np.uint8)):
             cut += 1
     return cut
 
@@ -337,11 +344,15 @@ def _has_outline(side: np.ndarray) -> bool:
 
 def _edges_with_ink(ink: np.ndarray) -> int:
     """How many image edges have text-like ink touching them, when two or more do."""
+    touching = sum(1 for s in _edge_strips(ink) if _has_text(s.astype(np.uint8)))
+    return touching if touching >= 2 else 0
+
+
+def _edge_strips(ink: np.ndarray) -> list[np.ndarray]:
+    """The ink map's strips along the top, bottom, left and right frame edges (1% wide)."""
     h, w = ink.shape
     m = max(2, int(0.01 * max(h, w)))
-    strips = [ink[:m, :], ink[-m:, :], ink[:, :m], ink[:, -m:]]
-    touching = sum(1 for s in strips if _has_text(s.astype(np.uint8)))
-    return touching if touching >= 2 else 0
+    return [ink[:m, :], ink[-m:, :], ink[:, :m], ink[:, -m:]]
 
 
 def _has_text(strip: np.ndarray) -> bool:

@@ -11,7 +11,8 @@ Upright pages pay only for the baseline test, which reuses the letters despeckli
 
 Two engines read pages (`ocr.py`: Tesseract; `ppocr.py`: PP-OCR), chosen here and only
 here, page by page: Tesseract reads scans, where it is right and cheap; PP-OCR reads photos (a
-sheet found on a background and straightened, `find_page_quad`) and any page that Tesseract
+sheet found on a background and straightened, `find_page_quad`, or where its outline is
+missing or leaves text out, its text block: `page.text_page`) and any page that Tesseract
 leaves without a document type even after the orientation recovery. `read_again` is the same
 second engine on an already prepared page, for a document whose fields fail validation
 (`extract.extract_document`). PP-OCR is imported and built only when a page needs it.
@@ -35,6 +36,7 @@ from extractors.lines import group_lines
 from models import DocType, Line, Notice, Word
 from pipeline.reading.ocr import OcrOptions, Orientation, detect_orientation, ocr_image
 from pipeline.reading.orientation import upside_down
+from pipeline.reading.page import TextLines, find_text_lines, on_a_surface, text_page
 from pipeline.reading.preprocess import (
     Letters,
     crop_to_text,
@@ -144,17 +146,30 @@ def read_raster(
     options: OcrOptions,
     cache_dir: Path | None = None,
     second_engine: bool = False,
+    page_found: bool = False,
 ) -> RasterRead:
     """Prepare one raster page and read it. Raises OcrTimeout like `ocr_image`.
 
     With `second_engine`, a photo is read by PP-OCR, and so is a page Tesseract could not
-    make out; without it, Tesseract reads everything (as before the second engine)."""
+    make out; without it, Tesseract reads everything (as before the second engine). A photo
+    whose sheet has no clean outline (a busy surface), or an outline that leaves text out, is
+    found by its text (`page.text_page`). `page_found`: the image is already
+    the page of a photo, cut out; it is read as one."""
     started = time.thread_time()
     gray = to_gray(image)
     notices = measure(gray).notices()
-    result = RasterRead(image=gray, words=[], dpi=dpi, notices=notices)
+    result = RasterRead(image=gray, words=[], dpi=dpi, notices=notices, warped=page_found)
 
-    quad = find_page_quad(image)
+    quad = None if page_found else find_page_quad(image)
+    if second_engine and not page_found and (quad is not None or on_a_surface(gray)):
+        # A photo: its text says where the page is when the outline is missing or wrong
+        # (a tile taken for the sheet cuts the text; a patch of cloth taken with it adds
+        # its pattern).
+        found = _text_lines(image, result.cost)
+        if found is not None and (quad is None or not found.fits(quad, gray)):
+            read = _read_text_page(image, found, dpi, page, options, cache_dir, notices)
+            read.cost.add(result.cost)
+            return read
     if quad is not None:
         gray = warp_page(gray, quad)
         result.warped = True
@@ -218,6 +233,35 @@ def read_raster(
     result.image, result.words = gray, reading.words
     result.lines, result.classification = reading.lines, reading.classification
     result.cost.prep = time.thread_time() - started - result.cost.second
+    return result
+
+
+def _text_lines(image: np.ndarray, cost: Cost) -> TextLines | None:
+    begun = time.thread_time()
+    try:
+        return find_text_lines(image)
+    finally:
+        cost.second += time.thread_time() - begun
+
+
+def _read_text_page(
+    image: np.ndarray,
+    lines: TextLines,
+    dpi: int,
+    page: int,
+    options: OcrOptions,
+    cache_dir: Path | None,
+    notices: list[Notice],
+) -> RasterRead:
+    """A photo read from its text block (`page.text_page`). Its notices are the whole
+    photo's; its rotation adds the turn that levelled the text."""
+    begun = time.thread_time()
+    found = text_page(image, lines)
+    spent = time.thread_time() - begun
+    result = read_raster(found.image, dpi, page, options, cache_dir, True, page_found=True)
+    result.notices = notices
+    result.rotation = (result.rotation - round(found.angle / 90) * 90) % 360
+    result.cost.second += spent
     return result
 
 

@@ -24,7 +24,16 @@ from pipeline.config import Settings
 from pipeline.reading.batch import extract_many
 from tests.benchmarks.bench_capture import capture_set, pct
 
-DEFAULT_CONDITIONS = ["clean", "scan_200dpi", "phone_photo", "whatsapp"]
+DEFAULT_CONDITIONS = [
+    "clean",
+    "scan_200dpi",
+    "phone_photo",
+    "whatsapp",
+    "folded",
+    "in_fingers",
+    "on_batik",
+    "on_floor_tiles",
+]
 
 
 def score_kk(truth: dict, got: Extraction, tally: dict[str, list[int]], misses: list) -> None:

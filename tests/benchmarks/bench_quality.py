@@ -35,7 +35,7 @@ from extractors.doc_types import extract_fields
 from extractors.lines import group_lines
 from fixtures.capture import CONDITIONS as GOOD
 from fixtures.document import DOC_TYPES
-from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, apply, shoot
+from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, TRULY_LOST, apply, shoot
 from fixtures.generate import generate
 from pipeline.reading.ocr import OcrOptions, OcrTimeout
 from pipeline.reading.preprocess import to_gray
@@ -88,8 +88,11 @@ class Tally:
         self.seconds: list[float] = []
         self.timeouts: Counter[str] = Counter()
         self.figures: dict[str, list[Quality]] = defaultdict(list)
+        self.lost: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
 
-    def add(self, row: str, image: Image.Image, truth: dict, ocr: bool) -> list[str]:
+    def add(
+        self, row: str, image: Image.Image, truth: dict, ocr: bool, lost: float | None = None
+    ) -> list[str]:
         gray = to_gray(pixels(image))
         start = time.perf_counter()
         quality = measure(gray)
@@ -99,6 +102,11 @@ class Tally:
         self.images[row] += 1
         self.fired[row].update(codes)
         self.silent[row] += not codes
+        if lost is not None:  # [lost: own code, lost, nothing lost: own code, nothing lost]
+            own = EXPECTED_CODE[row.split(":")[0]] in codes
+            at = 0 if lost >= TRULY_LOST else 2
+            self.lost[row][at] += own
+            self.lost[row][at + 1] += 1
         if ocr:
             right = nik_read(image, truth)
             if right is not None:
@@ -136,6 +144,14 @@ def report(tally: Tally, good_rows: list[str], bad_rows: list[str], ocr: bool) -
         hits = sum(tally.fired[r][EXPECTED_CODE[r.rsplit(":", 1)[0]]] for r in rows)
         total = sum(tally.images[r] for r in rows)
         print(f"detection, {variant} variants: {hits}/{total} ({pct(hits, total).strip()})")
+    print(f"\nglare and cut-off by what they truly lose (>= {TRULY_LOST:.0%} of the letters):")
+    for row in bad_rows:
+        if row in tally.lost:
+            hit, lost, quiet, kept = tally.lost[row]
+            print(
+                f"  {row:<20} text lost: own code {pct(hit, lost)} ({hit}/{lost}); "
+                f"nothing lost: own code {pct(quiet, kept)} ({quiet}/{kept})"
+            )
     print(
         "\nhow close to the thresholds (edge width px > "
         f"{BLUR_WIDTH} and ratio > {BLUR_RATIO}: blurry; paper < {DARK_THRESHOLD}: too dark; "
@@ -196,8 +212,8 @@ def main() -> int:
             for row in bad_rows:
                 name, variant = row.split(":")
                 rng = random.Random(f"{args.seed}:{stem}:{name}:{variant}")
-                image, _, _ = apply(name, shot, rng, strong=variant == "strong")
-                tally.add(row, image, truth, ocr)
+                image, _, details = apply(name, shot, rng, strong=variant == "strong")
+                tally.add(row, image, truth, ocr, details.get("text_lost"))
         print(
             f"  {number}/{len(truths)} {stem} ({time.perf_counter() - started:.0f} s)", flush=True
         )

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fixtures.capture import clean, rotated, scan_200dpi
+from fixtures.capture import clean, photograph, rotated, scan_200dpi
 from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, Shot, apply, shoot
 from fixtures.generate import generate
 from pipeline.reading.preprocess import to_gray
@@ -84,6 +84,25 @@ def test_bad_photo_gets_its_code(letter_shot, condition):
     )
     codes = measure(_gray(image)).codes()
     assert EXPECTED_CODE[condition] in codes, details
+
+
+@pytest.mark.parametrize("surface", ["wood_grain", "floor_tiles"])
+def test_good_photo_on_a_busy_surface_gets_no_warning(pages, surface):
+    """A table's grain is not blurred print; a cloth's pattern at the frame edge is not a
+    page cut off."""
+    image, _, _ = photograph(
+        pages["faskes_letter"], random.Random(f"{SEED}:{surface}"), surface, send="whatsapp"
+    )
+    assert measure(_gray(image)).codes() == []
+
+
+def test_a_cut_through_the_margin_is_not_cut_off(letter_shot):
+    """Only the blank margin beyond the text is outside the frame: nothing is lost."""
+    x1 = letter_shot.box[2]  # type: ignore[index]
+    right = int(letter_shot.text_points[:, 0].max()) + 2 * int(letter_shot.letter_px)
+    assert right < x1
+    photo = letter_shot.photo[:, :right]
+    assert "cut_off" not in measure(_gray(Image.fromarray(photo.astype(np.uint8)))).codes()
 
 
 def test_thumbnail_is_only_called_small(letter_shot):

@@ -1,0 +1,106 @@
+"""Finding a photo's page by its text (real PP-OCR detector) on busy surfaces, and the
+capture conditions that put it there."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from fixtures.capture import CONDITIONS, PHOTOS
+from fixtures.generate import generate
+from fixtures.surfaces import SURFACES
+from pipeline.reading.ocr import OcrOptions
+from pipeline.reading.page import find_text_lines, on_a_surface, text_page
+from pipeline.reading.preprocess import to_gray
+from pipeline.reading.read import read_raster
+from tests.conftest import render_page
+
+LINES = [
+    "SURAT KETERANGAN TIDAK MAMPU",
+    "Yang bertanda tangan di bawah ini Kepala Desa menerangkan bahwa",
+    "Nama : SITI AMINAH",
+    "NIK : 6101014507890003",
+    "Demikian surat keterangan ini dibuat untuk dipergunakan",
+]
+
+
+def _on_batik(page: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """The page turned by `degrees` (counter-clockwise) on batik; returns the photo and the
+    page's corners in it."""
+    h, w = page.shape[:2]
+    canvas = 2 * max(h, w)
+    photo = SURFACES["batik"](canvas, canvas, np.random.default_rng(5)).astype(np.float32)
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    matrix[:, 2] += [(canvas - w) / 2, (canvas - h) / 2]
+    size = (canvas, canvas)
+    rgb = cv2.cvtColor(page, cv2.COLOR_GRAY2RGB).astype(np.float32)
+    warped = cv2.warpAffine(rgb, matrix, size)
+    mask = cv2.warpAffine(np.ones((h, w), np.float32), matrix, size)[..., None]
+    photo = np.clip(warped * mask + photo * (1 - mask), 0, 255).astype(np.uint8)
+    corners = cv2.transform(np.float32([[[0, 0], [w, 0], [w, h], [0, h]]]), matrix)[0]
+    return photo, corners
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return np.asarray(render_page(LINES, size=(1600, 900)).convert("L"))
+
+
+@pytest.mark.parametrize("degrees", [-8.0, 25.0, 90.0])
+def test_text_gives_the_page_turn_and_block(page, degrees):
+    photo, corners = _on_batik(page, degrees)
+    found = find_text_lines(photo)
+    assert found is not None
+    # The lines run at the page's turn (clockwise, image y down): undone by turning it back.
+    error = (found.direction + degrees) % 180
+    assert min(error, 180 - error) < 2.0
+    assert found.inside(corners)
+    half = corners.copy()
+    half[1:3] = (corners[0:2] + corners[2:4][::-1]) / 2  # the sheet's left half only
+    assert not found.inside(half)
+    crop = text_page(photo, found).image
+    # The crop is the text block: much smaller than the photo, lines horizontal.
+    assert crop.shape[0] * crop.shape[1] < 0.5 * photo.shape[0] * photo.shape[1]
+    again = find_text_lines(crop)
+    assert again is not None
+    assert min(again.direction, 180 - again.direction) < 2.0
+
+
+def test_a_scan_is_not_on_a_surface_and_a_photo_is(page):
+    assert not on_a_surface(page)
+    photo, _ = _on_batik(page, 10.0)
+    assert on_a_surface(to_gray(photo))
+
+
+@pytest.fixture(scope="module")
+def sktm(tmp_path_factory) -> tuple[Image.Image, dict]:
+    out = tmp_path_factory.mktemp("page-docs")
+    generate(1717, out, {"sktm": 1}, {"png": 1})
+    truth = json.loads(next(Path(out).glob("*.truth.json")).read_text())
+    return Image.open(out / truth["file"]), truth
+
+
+@pytest.mark.parametrize("condition", ["on_batik", "on_floor_tiles"])
+def test_a_legible_page_on_a_busy_surface_is_recognised(sktm, condition):
+    page, truth = sktm
+    image, _, _ = CONDITIONS[condition](page, random.Random(f"test:{condition}"))
+    result = read_raster(np.asarray(image.convert("RGB")), 300, 1, OcrOptions(), None, True)
+    assert result.engine == "ppocr"
+    assert result.classification is not None
+    assert result.classification.doc_type.value == truth["doc_type"]
+
+
+def test_photo_conditions_are_seeded_and_name_their_surface(sktm):
+    page, _ = sktm
+    small = page.resize((page.width // 4, page.height // 4))
+    for name in PHOTOS:
+        first, _, details = CONDITIONS[name](small, random.Random(name))
+        second, _, _ = CONDITIONS[name](small, random.Random(name))
+        assert np.array_equal(np.asarray(first), np.asarray(second)), name
+        assert details["surface"] in SURFACES

@@ -231,33 +231,42 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 if _covered_by_longer_label(tl.text, m, label):
                     continue
                 anchored = _anchored_end(tl, m)
-                if anchored is None:
-                    if (cell := _heads_a_cell(lines, index, tl, m, label)) is not None:
-                        taken.append((m.start(), m.end()))
-                        hits.append(cell)
-                    continue
-                start, colon = anchored
-                end = _value_end(tl, start)
-                taken.append((m.start(), m.end()))
-                value = tl.text[start:end].strip(" :;")
-                words = tuple(tl.words_in(start, end))
-                if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
-                    value, words = "", ()
-                if not colon and words and all(_RULE.fullmatch(w.text) for w in words):
-                    value, words = "", ()  # the box's right rule beside `| No. RM |`
-                at = index
-                label_words = tl.words_in(m.start(), m.end())
-                label_left = label_words[0].box.left
-                if not value and colon and end >= len(tl.text):
-                    value, words = _value_below(lines, index, label_left, label_words[-1].box.right)
-                    at = index + 1 if value else index
-                elif (
-                    not value and not colon and (cell := _heads_a_cell(lines, index, tl, m, label))
-                ):
-                    hits.append(cell)  # a boxed form's header row: the next cell's label follows
-                    continue
-                hits.append(LabelHit(at, label, value, words, colon, at != index, label_left))
+                hit = _hit_beside(lines, index, tl, m, label, anchored) if anchored else None
+                if hit is None or not (hit.value or hit.colon):
+                    # No colon and nothing beside it (a boxed form's row of labels, the next
+                    # cell's label beside): the value may be the cell below.
+                    hit = _heads_a_cell(lines, index, tl, m, label) or hit
+                if hit is not None:
+                    taken.append((m.start(), m.end()))
+                    hits.append(hit)
     return hits
+
+
+def _hit_beside(
+    lines: list[Line],
+    index: int,
+    tl: TextLine,
+    m: re.Match[str],
+    label: str,
+    anchored: tuple[int, bool],
+) -> LabelHit:
+    """The label's value on its own line after the colon (or gap); a label ending its line
+    with a colon takes the line below."""
+    start, colon = anchored
+    end = _value_end(tl, start)
+    value = tl.text[start:end].strip(" :;")
+    words = tuple(tl.words_in(start, end))
+    if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
+        value, words = "", ()
+    if not colon and words and all(_RULE.fullmatch(w.text) for w in words):
+        value, words = "", ()  # the box's right rule beside `| No. RM |`
+    label_words = tl.words_in(m.start(), m.end())
+    left, right = label_words[0].box.left, label_words[-1].box.right
+    at = index
+    if not value and colon and end >= len(tl.text):
+        value, words = _value_below(lines, index, left, right)
+        at = index + 1 if value else index
+    return LabelHit(at, label, value, words, colon, at != index, left)
 
 
 # A box's vertical rule as OCR reads it.
@@ -326,7 +335,7 @@ def _cell_text(line: Line, words: list[Word]) -> tuple[str, tuple[Word, ...]]:
     after = line.words[line.words.index(words[-1]) + 1 :]
     if ":" in text or (after and after[0].text.startswith(":")):
         return "", ()  # `- Diagnosa Utama      : …`
-    if any(label_regex(label).match(_NUMBERED.sub("", text)) for label in _all_labels()):
+    if _starts_with_label(_NUMBERED.sub("", text)):
         return "", ()
     return text, tuple(words)
 
@@ -374,11 +383,15 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
         ):
             break  # a row of its own in the value's column: `Alamat    Jl. Melati`
         text = " ".join(w.text for w in words)
-        if ":" in text or any(label_regex(label).match(text) for label in _all_labels()):
+        if ":" in text or _starts_with_label(text):
             break
         extra.extend(words)
         previous = line
     return extra
+
+
+def _starts_with_label(text: str) -> bool:
+    return any(label_regex(label).match(text) for label in _all_labels())
 
 
 def is_leader(text: str) -> bool:
@@ -405,10 +418,6 @@ def column_runs(line: Line) -> list[list[Word]]:
 def _column_at(line: Line, left: float, tolerance: float) -> list[Word]:
     """The run of `line` (`column_runs`) that starts at `left`; [] when none does."""
     return next((run for run in column_runs(line) if abs(run[0].box.left - left) <= tolerance), [])
-
-
-def _starts_with_label(line: Line) -> bool:
-    return any(label_regex(label).match(line.text) for label in _all_labels())
 
 
 def top_labels(lines: list[Line], field: str) -> list[LabelHit]:

@@ -288,7 +288,7 @@ def _heads_a_cell(
     if any(w.box.left > label_words[0].box.left for w in rest) or _NUMBERED.sub("", before):
         return None
     left, right = label_words[0].box.left, label_words[-1].box.right
-    value, words = _value_below(lines, index, left, right)
+    value, words = _value_below(lines, index, left, right, CELL_GAP)
     if not value:
         return None
     return LabelHit(index + 1, label, value, words, False, True, left)
@@ -299,11 +299,14 @@ def _is_label(text: str) -> bool:
 
 
 BELOW = 0.7  # doubt on a value read from the line under its label
-BELOW_GAP = 2.0  # line heights between a label and the value under it (a box's padding)
+# Line heights between a label alone in its cell and the value in the cell below (a box's
+# padding); a label ending its line with a colon allows 1.5 (the paragraph after a blank
+# `Diagnosa :` whose dash OCR lost is no value).
+CELL_GAP = 2.0
 
 
 def _value_below(
-    lines: list[Line], index: int, left: float, right: float
+    lines: list[Line], index: int, left: float, right: float, most: float = 1.5
 ) -> tuple[str, tuple[Word, ...]]:
     """`Diagnosa sementara :` ending its line: the value is the next line, when that follows
     closely and is no `label : value` row of its own; on a form of several columns, only the
@@ -323,7 +326,7 @@ def _value_below(
         if not under:
             continue
         top = min(w.box.top for w in under[0])
-        if len(under) > 1 or top - line.box.bottom > BELOW_GAP * max(line.box.height, 1):
+        if len(under) > 1 or top - line.box.bottom > most * max(line.box.height, 1):
             return "", ()
         return _cell_text(nxt, under[0])
     return "", ()

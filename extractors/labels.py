@@ -233,33 +233,42 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 if _covered_by_longer_label(tl.text, m, label):
                     continue
                 anchored = _anchored_end(tl, m)
-                if anchored is None:
-                    if (cell := _heads_a_cell(lines, index, tl, m, label)) is not None:
-                        taken.append((m.start(), m.end()))
-                        hits.append(cell)
-                    continue
-                start, colon = anchored
-                end = _value_end(tl, start)
-                taken.append((m.start(), m.end()))
-                value = tl.text[start:end].strip(" :;")
-                words = tuple(tl.words_in(start, end))
-                if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
-                    value, words = "", ()
-                if not colon and words and all(_RULE.fullmatch(w.text) for w in words):
-                    value, words = "", ()  # the box's right rule beside `| No. RM |`
-                at = index
-                label_words = tl.words_in(m.start(), m.end())
-                label_left = label_words[0].box.left
-                if not value and colon and end >= len(tl.text):
-                    value, words = _value_below(lines, index, label_left, label_words[-1].box.right)
-                    at = index + 1 if value else index
-                elif (
-                    not value and not colon and (cell := _heads_a_cell(lines, index, tl, m, label))
-                ):
-                    hits.append(cell)  # a boxed form's header row: the next cell's label follows
-                    continue
-                hits.append(LabelHit(at, label, value, words, colon, at != index, label_left))
+                hit = _hit_beside(lines, index, tl, m, label, anchored) if anchored else None
+                if hit is None or not (hit.value or hit.colon):
+                    # No colon and nothing beside it (a boxed form's row of labels, the next
+                    # cell's label beside): the value may be the cell below.
+                    hit = _heads_a_cell(lines, index, tl, m, label) or hit
+                if hit is not None:
+                    taken.append((m.start(), m.end()))
+                    hits.append(hit)
     return hits
+
+
+def _hit_beside(
+    lines: list[Line],
+    index: int,
+    tl: TextLine,
+    m: re.Match[str],
+    label: str,
+    anchored: tuple[int, bool],
+) -> LabelHit:
+    """The label's value on its own line after the colon (or gap); a label ending its line
+    with a colon takes the line below."""
+    start, colon = anchored
+    end = _value_end(tl, start)
+    value = tl.text[start:end].strip(" :;")
+    words = tuple(tl.words_in(start, end))
+    if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
+        value, words = "", ()
+    if not colon and words and all(_RULE.fullmatch(w.text) for w in words):
+        value, words = "", ()  # the box's right rule beside `| No. RM |`
+    label_words = tl.words_in(m.start(), m.end())
+    left, right = label_words[0].box.left, label_words[-1].box.right
+    at = index
+    if not value and colon and end >= len(tl.text):
+        value, words = _value_below(lines, index, left, right)
+        at = index + 1 if value else index
+    return LabelHit(at, label, value, words, colon, at != index, left)
 
 
 # A box's vertical rule as OCR reads it.
@@ -281,7 +290,7 @@ def _heads_a_cell(
     if any(w.box.left > label_words[0].box.left for w in rest) or _NUMBERED.sub("", before):
         return None
     left, right = label_words[0].box.left, label_words[-1].box.right
-    value, words = _value_below(lines, index, left, right)
+    value, words = _value_below(lines, index, left, right, CELL_GAP)
     if not value:
         return None
     return LabelHit(index + 1, label, value, words, False, True, left)
@@ -292,7 +301,10 @@ def _is_label(text: str) -> bool:
 
 
 BELOW = 0.7  # doubt on running text read from the line under its label
-BELOW_GAP = 2.0  # line heights between a label and the value under it (a box's padding)
+# Line heights between a label alone in its cell and the value in the cell below (a box's
+# padding); a label ending its line with a colon allows 1.5 (the paragraph after a blank
+# `Diagnosa :` whose dash OCR lost is no value).
+CELL_GAP = 2.0
 # Words of a sentence, hardly ever of a value (`Demikian surat ini …`, `pasien tersebut …`).
 _SENTENCE_WORDS = frozenset({
     "ini", "itu", "yang", "bahwa", "tersebut", "surat", "demikian", "kami", "agar", "untuk",
@@ -314,7 +326,7 @@ def running_text(value: str) -> bool:
 
 
 def _value_below(
-    lines: list[Line], index: int, left: float, right: float
+    lines: list[Line], index: int, left: float, right: float, most: float = 1.5
 ) -> tuple[str, tuple[Word, ...]]:
     """`Diagnosa sementara :` ending its line: the value is the next line, when that follows
     closely and is no `label : value` row of its own; on a form of several columns, only the
@@ -334,7 +346,7 @@ def _value_below(
         if not under:
             continue
         top = min(w.box.top for w in under[0])
-        if len(under) > 1 or top - line.box.bottom > BELOW_GAP * max(line.box.height, 1):
+        if len(under) > 1 or top - line.box.bottom > most * max(line.box.height, 1):
             return "", ()
         return _cell_text(nxt, under[0])
     return "", ()
@@ -346,7 +358,7 @@ def _cell_text(line: Line, words: list[Word]) -> tuple[str, tuple[Word, ...]]:
     after = line.words[line.words.index(words[-1]) + 1 :]
     if ":" in text or (after and after[0].text.startswith(":")):
         return "", ()  # `- Diagnosa Utama      : …`
-    if any(label_regex(label).match(_NUMBERED.sub("", text)) for label in _all_labels()):
+    if _starts_with_label(_NUMBERED.sub("", text)):
         return "", ()
     return text, tuple(words)
 
@@ -394,11 +406,15 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
         ):
             break  # a row of its own in the value's column: `Alamat    Jl. Melati`
         text = " ".join(w.text for w in words)
-        if ":" in text or any(label_regex(label).match(text) for label in _all_labels()):
+        if ":" in text or _starts_with_label(text):
             break
         extra.extend(words)
         previous = line
     return extra
+
+
+def _starts_with_label(text: str) -> bool:
+    return any(label_regex(label).match(text) for label in _all_labels())
 
 
 def is_leader(text: str) -> bool:

@@ -190,3 +190,10 @@ def test_register_in_a_box_beside_the_title():
          for t, x, y, w, h in words]
     )  # fmt: skip
     assert extract_register_number(lines).value == "RM-00446441"
+
+
+def test_paragraph_after_a_blank_label_whose_dash_was_lost_is_no_value():
+    """`Diagnosa : -` read as `Diagnosa :`; the paragraph after the form, a blank line below,
+    is no diagnosis (a boxed cell's value may sit that far under its label, a colon row's not)."""
+    text = "      Diagnosa :\n\nSehubungan dengan diagnosa tersebut diatas, pasien dirawat"
+    assert find_label(lines_from_text(text), "diagnosis") is None

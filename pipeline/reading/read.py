@@ -4,10 +4,10 @@ The chain (each step in `preprocess`): measure quality on the page as received �
 → find the sheet in a photo and undo perspective → even out the background and remove dust
 and ruled lines → turn a page lying on its side (cheap profile test) → deskew → turn a page
 upside down (its letters' baselines, `orientation`; OSD for a page on its side whose letters
-do not tell) → enlarge letters too small to read, never a page already readable (Tesseract's
-time grows with the pixels) → OCR. A page still read upside down gives garbage, which is
-noticed after OCR (few confident words): then OSD decides and the page is read again.
-Upright pages pay only for the baseline test, which reuses the letters despeckling measured.
+do not tell) → scale letters to the size Tesseract reads best → OCR. A page still read upside
+down gives garbage, which is noticed after OCR (few confident words): then OSD decides and the
+page is read again. Upright pages pay only for the baseline test, which reuses the letters
+despeckling measured.
 
 Two engines read pages (`ocr.py`: Tesseract; `ppocr.py`: PP-OCR), chosen here and only
 here, page by page: Tesseract reads scans, where it is right and cheap; PP-OCR reads photos (a
@@ -174,7 +174,7 @@ def read_raster(
     if second_engine and result.warped:
         result.engine = "ppocr"  # a photo: PP-OCR reads letters of any size, nothing enlarged
     if letter_height is not None and letter_height < CROP_TEXT_HEIGHT:
-        gray = crop_to_text(gray, letter_height)  # small print: fewer pixels to enlarge, read
+        gray = crop_to_text(gray, letter_height)  # what is enlarged, keep small
     if result.engine == "tesseract":
         gray, result.scale = scale_for_text(gray, letter_height)
     elif letter_height is not None and letter_height < PPOCR_LETTER_HEIGHT:

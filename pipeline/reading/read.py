@@ -36,6 +36,7 @@ from models import DocType, Line, Notice, Word
 from pipeline.reading.ocr import OcrOptions, Orientation, detect_orientation, ocr_image
 from pipeline.reading.orientation import upside_down
 from pipeline.reading.preprocess import (
+    TARGET_TEXT_HEIGHT,
     Letters,
     crop_to_text,
     find_letters,
@@ -59,7 +60,6 @@ MIN_OSD_CONFIDENCE = 1.0
 # sent by WhatsApp has letters of 8 px, which its recogniser misspells); larger ones are not.
 PPOCR_LETTER_HEIGHT = 20
 GARBAGE_CONFIDENCE = 0.6  # mean word confidence below which a page may be upside down
-CROP_TEXT_HEIGHT = 23  # px: a page with smaller letters is cut to its print before enlarging
 
 
 @dataclass
@@ -173,7 +173,7 @@ def read_raster(
     letter_height = letters.height if letters else None
     if second_engine and result.warped:
         result.engine = "ppocr"  # a photo: PP-OCR reads letters of any size, nothing enlarged
-    if letter_height is not None and letter_height < CROP_TEXT_HEIGHT:
+    if letter_height is not None and letter_height * 1.4 < TARGET_TEXT_HEIGHT:
         gray = crop_to_text(gray, letter_height)  # what is enlarged, keep small
     if result.engine == "tesseract":
         gray, result.scale = scale_for_text(gray, letter_height)

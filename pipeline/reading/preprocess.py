@@ -114,16 +114,7 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 WORK_SIDE = 1000  # px: geometry is estimated on a copy this size, applied at full size
 MIN_PAGE_AREA = 0.2  # share of the photo a detected page must cover
-# px of median letter height. Tesseract reads letters from about 17 px as well as larger ones
-# and its time grows with the pixels, so a page is enlarged only below that, and only to 24
-# px; letters far larger than needed (a camera file) are shrunk. Measured on 10 generated pages
-# per capture (`bench_throughput`-style, fields exact): 200-dpi scans, letters 18-22 px, read
-# 59/59 fields left as they are or enlarged to 24, 28 or 32 px, for 1.04, 1.07, 1.14 and 1.31
-# CPU s per page; clean 300-dpi scans (letters 28-34 px) lost a NIK when shrunk to 20 px.
-TARGET_TEXT_HEIGHT = 24  # px: smaller letters than READABLE_TEXT_HEIGHT are enlarged to this
-READABLE_TEXT_HEIGHT = 17  # px: letters this tall or taller are never enlarged
-LARGEST_TEXT_HEIGHT = 43  # px: letters taller than this are shrunk to SHRUNK_TEXT_HEIGHT
-SHRUNK_TEXT_HEIGHT = 32
+TARGET_TEXT_HEIGHT = 32  # px: median letter height Tesseract reads best at (cap height ~30)
 CROP_AREA = 0.4  # print covering less of the page than this is cut out before enlarging
 
 
@@ -396,18 +387,19 @@ def _letters(stats: np.ndarray, scale: int = 1) -> Letters | None:
 
 
 def scale_for_text(gray: np.ndarray, height: float | None = None) -> tuple[np.ndarray, float]:
-    """Resize a page whose letters are too small to read (to TARGET_TEXT_HEIGHT) or larger
-    than reading needs (to SHRUNK_TEXT_HEIGHT); returns the image and factor.
+    """Resize so letters are about TARGET_TEXT_HEIGHT px tall; returns the image and factor.
 
     WhatsApp photos (1600 px for an A4 page) have letters of ~12 px: too small. A 4000 px
-    photo has ~45 px letters: only slower. Scans at 200 and 300 dpi are left alone. Pass
-    `height` when it is already known (despeckling measures it).
+    photo has ~45 px letters: only slower. Scans at 300 dpi are left alone. Pass `height`
+    when it is already known (despeckling measures it).
     """
     height = height or text_height(gray)
-    if height is None or READABLE_TEXT_HEIGHT <= height <= LARGEST_TEXT_HEIGHT:
+    if height is None:
         return gray, 1.0
-    target = TARGET_TEXT_HEIGHT if height < READABLE_TEXT_HEIGHT else SHRUNK_TEXT_HEIGHT
-    factor = float(np.clip(target / height, 0.5, 4.0))
+    factor = TARGET_TEXT_HEIGHT / height
+    if 0.75 <= factor <= 1.4:
+        return gray, 1.0
+    factor = float(np.clip(factor, 0.5, 4.0))
     interpolation = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interpolation), factor
 

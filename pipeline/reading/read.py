@@ -4,10 +4,10 @@ The chain (each step in `preprocess`): measure quality on the page as received �
 → find the sheet in a photo and undo perspective → even out the background and remove dust
 and ruled lines → turn a page lying on its side (cheap profile test) → deskew → turn a page
 upside down (its letters' baselines, `orientation`; OSD for a page on its side whose letters
-do not tell) → enlarge letters too small to read, never a page already readable (Tesseract's
-time grows with the pixels) → OCR. A page still read upside down gives garbage, which is
-noticed after OCR (few confident words): then OSD decides and the page is read again.
-Upright pages pay only for the baseline test, which reuses the letters despeckling measured.
+do not tell) → scale letters to the size Tesseract reads best → OCR. A page still read upside
+down gives garbage, which is noticed after OCR (few confident words): then OSD decides and the
+page is read again. Upright pages pay only for the baseline test, which reuses the letters
+despeckling measured.
 
 Two engines read pages (`ocr.py`: Tesseract; `ppocr.py`: PP-OCR), chosen here and only
 here, page by page: Tesseract reads scans, where it is right and cheap; PP-OCR reads photos (a
@@ -38,6 +38,7 @@ from pipeline.reading.ocr import OcrOptions, Orientation, detect_orientation, oc
 from pipeline.reading.orientation import upside_down
 from pipeline.reading.page import TextLines, find_text_lines, on_a_surface, text_page
 from pipeline.reading.preprocess import (
+    TARGET_TEXT_HEIGHT,
     Letters,
     crop_to_text,
     find_letters,
@@ -61,7 +62,6 @@ MIN_OSD_CONFIDENCE = 1.0
 # sent by WhatsApp has letters of 8 px, which its recogniser misspells); larger ones are not.
 PPOCR_LETTER_HEIGHT = 20
 GARBAGE_CONFIDENCE = 0.6  # mean word confidence below which a page may be upside down
-CROP_TEXT_HEIGHT = 23  # px: a page with smaller letters is cut to its print before enlarging
 
 
 @dataclass
@@ -188,8 +188,8 @@ def read_raster(
     letter_height = letters.height if letters else None
     if second_engine and result.warped:
         result.engine = "ppocr"  # a photo: PP-OCR reads letters of any size, nothing enlarged
-    if letter_height is not None and letter_height < CROP_TEXT_HEIGHT:
-        gray = crop_to_text(gray, letter_height)  # small print: fewer pixels to enlarge, read
+    if letter_height is not None and letter_height * 1.4 < TARGET_TEXT_HEIGHT:
+        gray = crop_to_text(gray, letter_height)  # what is enlarged, keep small
     if result.engine == "tesseract":
         gray, result.scale = scale_for_text(gray, letter_height)
     elif letter_height is not None and letter_height < PPOCR_LETTER_HEIGHT:

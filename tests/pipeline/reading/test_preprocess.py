@@ -6,7 +6,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.reading.ocr import OcrOptions, ocr_image
@@ -16,8 +15,6 @@ from pipeline.reading.preprocess import (
     flatten_background,
     remove_rules,
     remove_specks,
-    scale_for_text,
-    text_height,
     to_gray,
     warp_page,
 )
@@ -145,30 +142,3 @@ def test_crop_to_text_keeps_all_print_and_leaves_a_full_page_alone():
     cropped = crop_to_text(page, 35.0)
     assert (cropped < 128).sum() == (page < 128).sum()
     assert cropped is page
-
-
-@pytest.mark.parametrize("height", [17.0, 20.0, 30.0, 43.0])
-def test_a_page_with_readable_letters_is_neither_enlarged_nor_shrunk(height):
-    page = np.full((400, 300), 255, np.uint8)
-    scaled, factor = scale_for_text(page, height)
-    assert factor == 1.0 and scaled is page
-
-
-def test_small_letters_are_enlarged_to_the_target_and_huge_ones_shrunk():
-    page = np.full((400, 300), 255, np.uint8)
-    enlarged, factor = scale_for_text(page, 12.0)
-    assert factor == pytest.approx(2.0) and enlarged.shape == (800, 600)
-    shrunk, factor = scale_for_text(page, 64.0)
-    assert factor == pytest.approx(0.5) and shrunk.shape == (200, 150)
-
-
-def test_letters_of_a_200_dpi_scan_are_read_as_they_are():
-    """Letters of 20 px (a 200-dpi scan) are read right without the enlargement that would
-    cost Tesseract twice the pixels."""
-    card = np.vstack([np.asarray(text_image("L", 255, 0))] * 3)  # enough letters to measure
-    small = cv2.resize(card, None, fx=20 / 35, fy=20 / 35, interpolation=cv2.INTER_AREA)
-    height = text_height(small)
-    assert height is not None and 17 <= height <= 23
-    scaled, factor = scale_for_text(small, height)
-    assert factor == 1.0
-    assert "6101014507890003" in read(scaled)

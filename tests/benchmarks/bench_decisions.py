@@ -45,13 +45,14 @@ FIELDS = {
         "nik", "name", "birth_date", "register_number", "diagnosis", "priority_category",
         "letter_date",
     ),
-    "sktm": ("nik", "name", "birth_date", "village", "letter_number"),
+    "sktm": ("nik", "name", "birth_date", "village", "letter_number", "letter_date"),
     "kk": ("kk_number",),
-    "ktp": ("nik", "name", "birth_date"),
+    "ktp": ("nik", "name", "birth_date", "village"),
 }  # fmt: skip
 COLUMNS = {  # printed per capture and layout: what ties a case together and decides it
     "nik": "nik", "name": "name", "birth_date": "born", "register_number": "register",
-    "diagnosis": "diagnosis", "priority_category": "priority",
+    "diagnosis": "diagnosis", "priority_category": "priority", "letter_date": "date",
+    "village": "village",
 }  # fmt: skip
 
 

@@ -71,7 +71,9 @@ def _from_table(lines: list[Line]) -> Diagnosis | None:
     if main is None:
         return None
     words = main.cells.get("diagnosis", [])
-    raw = repair_code_slots(main.text("diagnosis"))
+    if not _written(main.text("diagnosis")) and _written(main.text("code")):
+        words = main.cells["code"]  # code and words read as one cell: `R50.9 Febris hari ke-3`
+    raw = repair_code_slots(" ".join(w.text for w in words))
     text = _written(raw)
     page = main.line.page
     text_field = scored_field(
@@ -85,8 +87,9 @@ def _from_table(lines: list[Line]) -> Diagnosis | None:
         if codes
         else Field(name="icd10")
     )  # fmt: skip
-    marks = _BLANK_MARK.search(raw + " " + main.text("code"))  # `1 | - | | Utama`
-    return Diagnosis(text_field, code_field, blank=not text and bool(marks))
+    cells = (main.text("diagnosis"), main.text("code"))  # `1 | - | | Utama`
+    marks = any(_BLANK_MARK.search(c) and not any(ch.isalnum() for ch in c) for c in cells)
+    return Diagnosis(text_field, code_field, blank=not text and marks)
 
 
 UNLABELLED = 0.6  # a diagnosis found by its ICD-10 code, without its label: a person looks

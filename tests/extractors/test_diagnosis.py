@@ -155,6 +155,21 @@ def test_a_blank_main_row_is_no_diagnosis_never_the_secondary_row_nor_the_header
     assert result.blank == blank
 
 
+def test_a_main_row_whose_code_and_words_run_together_is_read_not_blank():
+    """`R50.9 Febris hari ke-3` read as one cell under the code header: its dash is no blank."""
+    text = (
+        "No   Kode ICD-10     Diagnosis                              Jenis\n"
+        "1    R50.9 Febris hari ke-3                                 Utama\n"
+        "2    M54.5           Low back pain                          Sekunder\n"
+    )
+    result = extract_diagnosis(lines_from_text(text))
+    assert (result.text.value, result.icd10.value, result.blank) == (
+        "Febris hari ke-3",
+        "R50.9",
+        False,
+    )
+
+
 def test_diagnosis_table_without_a_kind_column_takes_its_first_row():
     text = "No   Diagnosa                    Kode ICD\n1    Stroke infark               I63.9\n"
     result = extract_diagnosis(lines_from_text(text))

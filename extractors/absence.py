@@ -28,7 +28,7 @@ from models import Line, Notice
 CONFIDENT_PAGE = 0.85  # median OCR word confidence of a page read well enough
 _VALUE = re.compile(r"[A-Za-z0-9]")
 _PUNCTUATION = re.compile(r"[^A-Za-z0-9]+")
-_DASH = re.compile(r"[-–—_…]|\.{3,}")
+BLANK_MARK = re.compile(r"[-–—_…]|\.{3,}")  # what stands where nothing was written
 _LETTERS = re.compile(r"[a-z]+")
 _SECTION = re.compile(r"^\s*(?:[IVX]{1,4}|\d{1,2})[.)]\s")  # `IV. Terapi :`, `4) Tindakan`
 
@@ -73,7 +73,7 @@ def blank_label(lines: list[Line], field: str) -> bool:
     hits = top_labels(lines, field)
     if any(_VALUE.search(h.value) for h in hits):
         return False
-    if any(_DASH.search(h.value) for h in hits):  # `No. Register 1 -`: a colon read as 1
+    if any(BLANK_MARK.search(h.value) for h in hits):  # `No. Register 1 -`: a colon read as 1
         return True
     if read_with_confidence(lines) and any(_next_row_right_under(lines, h) for h in hits):
         return True
@@ -81,7 +81,7 @@ def blank_label(lines: list[Line], field: str) -> bool:
         for label in label_table()[field]:
             match = label_regex(label).search(line.text)
             rest = line.text[match.end() :] if match else ""
-            if _PUNCTUATION.fullmatch(rest) and _DASH.search(rest):
+            if _PUNCTUATION.fullmatch(rest) and BLANK_MARK.search(rest):
                 return True
     return False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extractors.absence import BLANK_MARK
 from extractors.confidence import evidence_of, scored_field
 from extractors.icd10 import find_codes, known_code, repair_code_slots
 from extractors.labels import continuation, find_label, label_regex, label_table
@@ -42,7 +43,6 @@ TABLE_HEADERS = {
     "kind": ("jenis", "tipe", "keterangan", "status", "kategori"),
 }
 _MAIN_ROW = re.compile(r"utama|primer|primary", re.IGNORECASE)
-_BLANK_MARK = re.compile(r"[-–—_…]|\.{3,}")  # what stands where nothing was written
 
 
 def _from_table(lines: list[Line]) -> Diagnosis | None:
@@ -88,7 +88,7 @@ def _from_table(lines: list[Line]) -> Diagnosis | None:
         else Field(name="icd10")
     )  # fmt: skip
     cells = (main.text("diagnosis"), main.text("code"))  # `1 | - | | Utama`
-    marks = any(_BLANK_MARK.search(c) and not any(ch.isalnum() for ch in c) for c in cells)
+    marks = any(BLANK_MARK.search(c) and not any(ch.isalnum() for ch in c) for c in cells)
     return Diagnosis(text_field, code_field, blank=not text and marks)
 
 

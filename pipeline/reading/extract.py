@@ -27,6 +27,7 @@ from pipeline.reading.read import read_again as read_raster_again
 from pipeline.reading.read import read_raster
 from pipeline.reading.reread import (
     fails_validation,
+    fill_unread,
     reread_members,
     reread_name_spacing,
     reread_number_fields,
@@ -130,6 +131,8 @@ def extract_document(
             if _validity(c_again.doc_type, result_again) > _validity(doc_type, result):
                 pages, lines, classification = again, lines_again, c_again
                 doc_type, result = c_again.doc_type, result_again
+            elif c_again.doc_type is doc_type:
+                fill_unread(doc_type, result, result_again)
     images = {p.number: p.image for p in pages if p.image is not None}
     if images:
         changed, reread_notices = reread_number_fields(

@@ -361,10 +361,52 @@ def kk_rows(lines: list[Line]) -> int:
     return max(_relationships(lines, markers[1]), default=0) if len(markers) > 1 else 0
 
 
+# What a letter is decided on, each with the fields read with it (a priority comes from its
+# diagnosis): one the first reading did not find is looked for in the second.
+LETTER_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("register_number",),
+    ("diagnosis", "icd10", "priority_category"),
+)
+
+
+def unread_groups(doc_type: DocType, result: ExtractedFields) -> list[tuple[str, ...]]:
+    """A letter's decisive fields that were not read, unless printed blank: the label was read
+    with its empty place, so there is nothing for another engine to find. A field "absent"
+    from a page counts as unread: a label OCR lost looks absent too."""
+    if doc_type is not DocType.faskes_letter:
+        return []
+    blank = {n.field for n in result.notices if n.code == "field_blank"}
+    return [
+        group
+        for group in LETTER_GROUPS
+        if (found := result.fields.get(group[0])) is not None
+        and found.value is None
+        and group[0] not in blank
+    ]
+
+
+def fill_unread(doc_type: DocType, first: ExtractedFields, second: ExtractedFields) -> bool:
+    """Take into the first reading each decisive field group it lacks and the second reading
+    of the same page found (boxes refer to the same prepared page). Returns whether any was."""
+    filled = False
+    for group in unread_groups(doc_type, first):
+        found = second.fields.get(group[0])
+        if found is None or found.value is None:
+            continue
+        first.fields.update({name: second.fields[name] for name in group if name in second.fields})
+        first.notices = [n for n in first.notices if n.field not in group]
+        first.notices.extend(n for n in second.notices if n.field in group)
+        filled = True
+    return filled
+
+
 def fails_validation(doc_type: DocType, result: ExtractedFields, lines: list[Line]) -> bool:
     """A first reading the second engine should redo: no document type, a NIK printed but not
-    a valid NIK (or none on a KTP), or fewer valid member NIKs than the KK has rows."""
+    a valid NIK (or none on a KTP), fewer valid member NIKs than the KK has rows, or a letter
+    whose register number or diagnosis was not found."""
     if doc_type is DocType.unknown:
+        return True
+    if unread_groups(doc_type, result):
         return True
     nik = result.fields.get("nik")
     rejected = any(n.code in NUMBER_REJECTED for n in result.notices)

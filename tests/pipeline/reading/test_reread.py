@@ -5,15 +5,20 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from extractors.doc_types import ExtractedFields
 from extractors.lines import group_lines
-from models import DocType, Field
+from models import DocType, Field, Notice
 from pipeline.reading.ocr import OcrOptions, ocr_image
 from pipeline.reading.reread import (
+    LETTER_GROUPS,
     cell_box,
     clear_rules,
+    fails_validation,
+    fill_unread,
     read_stacked,
     reread_members,
     reread_number_fields,
+    unread_groups,
 )
 from tests.conftest import FONT, render_page
 
@@ -155,3 +160,35 @@ def test_unsure_name_gets_its_spaces_back_but_never_other_letters_or_fewer_words
     assert split["name"].value == "SISKA TITIN HARTATI"
     assert split["name"].confidence <= 0.85  # a changed name is never sure
     assert reread_name_spacing({"name": short_words}, {1: image}, options) == {}
+
+
+def _letter(**values: str | None) -> ExtractedFields:
+    names = ("nik", "register_number", "diagnosis", "icd10", "priority_category")
+    return ExtractedFields(fields={n: Field(name=n, value=values.get(n)) for n in names})
+
+
+def test_a_letter_without_register_or_diagnosis_fails_validation_unless_printed_blank():
+    unread = _letter(nik="3201010101900001")
+    assert unread_groups(DocType.faskes_letter, unread) == list(LETTER_GROUPS)
+    assert fails_validation(DocType.faskes_letter, unread, [])
+    unread.notices.append(Notice(code="field_blank", field="diagnosis", message="blank"))
+    assert unread_groups(DocType.faskes_letter, unread) == [("register_number",)]
+    read = _letter(nik="3201010101900001", register_number="RM-1", diagnosis="ISPA")
+    assert not fails_validation(DocType.faskes_letter, read, [])
+    assert unread_groups(DocType.sktm, _letter()) == []
+
+
+def test_the_second_reading_fills_only_the_groups_the_first_left_unread():
+    first = _letter(nik="3201010101900001", diagnosis="ISPA", priority_category="regular")
+    first.notices.append(Notice(code="field_absent", field="register_number", message="none"))
+    second = _letter(
+        nik="3201010101900009", register_number="RM-1", diagnosis="TB", priority_category="chronic"
+    )
+    assert fill_unread(DocType.faskes_letter, first, second)
+    values = {name: f.value for name, f in first.fields.items()}
+    assert values["register_number"] == "RM-1"
+    assert (values["nik"], values["diagnosis"], values["priority_category"]) == (
+        "3201010101900001", "ISPA", "regular",
+    )  # fmt: skip
+    assert not [n for n in first.notices if n.field == "register_number"]
+    assert not fill_unread(DocType.faskes_letter, _letter(), _letter())

@@ -94,24 +94,40 @@ def _signed_facility(lines: list[Line]) -> Field:
 
 
 SENTENCE_CONFIDENCE = 0.5  # urgency named outside the diagnosis: below review, never a waiver
+# A sentence that says where the patient is now ("Pasien saat ini dirawat di IGD", "pasien sedang
+# dalam tindakan operasi") is the facility stating the emergency: as sure as its words were read.
+# Anything else naming IGD or ICU (a kop's "IGD 24 JAM", a past visit) stays unsure.
+_PATIENT_NOW = re.compile(
+    r"\b(?:pasien|penderita|yang\s+bersangkutan|ybs)\b.*"
+    r"\b(?:saat\s+ini|sedang|masih|sekarang|pada\s+saat\s+surat\s+ini\s+dibuat)\b"
+    r"|\b(?:saat\s+ini|sedang|pada\s+saat\s+surat\s+ini\s+dibuat)\b.*\b(?:pasien|penderita)\b",
+    re.IGNORECASE,
+)
 
 
 def _urgency_in_sentences(lines: list[Line]) -> Field:
     """A priority category the letter states outside its diagnosis ("Pasien saat ini dirawat di
-    IGD", "sedang dalam tindakan"): the case is fast-tracked, but too unsure to waive the
-    SKTM on its own — without one, a person reads the letter."""
-    for line in lines:
+    IGD", "sedang dalam tindakan"): the case is fast-tracked. Only a sentence about the patient
+    now (its line or the one before, a sentence wrapped) may also waive the SKTM; anything else
+    is too unsure to, and a person reads the letter."""
+    unsure = Field(name="priority_category")
+    for before, line in zip([None, *lines], lines, strict=False):
         category = category_for_text(line.text)
-        if category:
-            boxes = [w.box for w in line.words]
-            return Field(
+        if not category:
+            continue
+        boxes = [w.box for w in line.words]
+        if _PATIENT_NOW.search(f"{before.text if before else ''} {line.text}"):
+            evidence = evidence_of(line.words, anchored=True)
+            return scored_field("priority_category", category, evidence, line.page, boxes)
+        if unsure.value is None:
+            unsure = Field(
                 name="priority_category",
                 value=category,
                 confidence=SENTENCE_CONFIDENCE,
                 page=line.page,
                 boxes=boxes,
             )
-    return Field(name="priority_category")
+    return unsure
 
 
 def sktm(lines: list[Line]) -> ExtractedFields:

@@ -60,15 +60,24 @@ NIK : 6101014507890003
 LETTER_END = "Demikian surat keterangan ini dibuat\n"
 
 
-def test_urgency_stated_in_a_sentence_is_read_unsurely():
+def test_urgency_stated_about_the_patient_now_is_read_surely():
     text = (
-        LETTER_TOP
+        "RSUD SUKAMAJU\nINSTALASI GAWAT DARURAT 24 JAM\n"
+        + LETTER_TOP.split("\n", 1)[1]
         + "No. RM : 0012\nDiagnosa : Fraktur femur\n"
-        + ("Pasien saat ini dirawat di IGD dan sedang dalam tindakan\n")
+        + "Pasien tersebut pada saat surat ini dibuat masih\ndirawat di IGD RSUD Sukamaju\n"
         + LETTER_END
     )
     field = faskes_letter(lines_from_text(text)).fields["priority_category"]
-    assert (field.value, field.confidence) == ("igd", 0.5)
+    assert field.value == "igd" and field.confidence >= 0.6  # the sentence, not the kop
+    assert field.boxes == [w.box for w in lines_from_text(text)[-2].words]
+
+
+def test_urgency_named_elsewhere_is_read_unsurely():
+    for where in ("INSTALASI GAWAT DARURAT 24 JAM\n", "Rujukan dari IGD RSUD Sukamaju\n"):
+        text = LETTER_TOP + where + "No. RM : 0012\nDiagnosa : Fraktur femur\n" + LETTER_END
+        field = faskes_letter(lines_from_text(text)).fields["priority_category"]
+        assert (field.value, field.confidence) == ("igd", 0.5)
     plain = faskes_letter(lines_from_text(LETTER_TOP + "Diagnosa : Hipertensi\n" + LETTER_END))
     assert plain.fields["priority_category"].value is None
 

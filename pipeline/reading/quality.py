@@ -183,7 +183,12 @@ class _TextBlock:
         """True when the patch lies over the text block (`OVER_BLOCK`) and the lines are lost
         there: it holds under `LINES_LOST` of the line cover of the text around it."""
         inside = patch > 0
-        if self.block[inside].mean() < OVER_BLOCK:
+        # Over the block, not holding most of its lines: blown paper around most of the text
+        # is a white sheet in bright light (its print stays black), not a reflection.
+        if (
+            self.block[inside].mean() < OVER_BLOCK
+            or self.lines[inside].sum() > 0.5 * self.lines.sum()
+        ):
             return False
         k = 2 * int(np.sqrt(inside.sum())) | 1  # a ring about the patch's own size
         ring = (cv2.dilate(patch, np.ones((k, k), np.uint8)) > 0) & ~inside & (self.block > 0)

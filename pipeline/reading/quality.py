@@ -44,8 +44,7 @@ GLARE_AREA = 0.01  # share of the frame a blown-out patch must cover to be a ref
 GLARE_FADE = 0.5  # excess share of faded print there (good photos stay below ~0.45)
 PAPER_SHARE = 0.85  # a background this bright beside the page's paper is paper
 BOUNDARY_STEP = 1.2  # paper / table brightness ratio that marks the page's outline
-LINES_LOST = 0.5  # a glare patch holding less than this share of the line cover around it
-OVER_BLOCK = 0.15  # ... and lying this much over the hull of the lines found (it hides the
+OVER_BLOCK = 0.15  # share of a glare patch over the hull of the lines found (it hides the
 # lines at the block's edge, so the hull shrinks away from it)
 EDGE_REACH = 1.0  # line heights from the frame's edge within which text is cut off
 
@@ -180,22 +179,14 @@ class _TextBlock:
         return cls(_line_mask(lines, shape, factor), block)
 
     def hides_text(self, patch: np.ndarray) -> bool:
-        """True when the patch lies over the text block (`OVER_BLOCK`) and the lines are lost
-        there: it holds under `LINES_LOST` of the line cover of the text around it."""
+        """True when the patch lies over the text block (`OVER_BLOCK`) without being the sheet
+        itself. Whether the print there is lost is measured by its fading (`_glare`): the
+        detector still finds lines under a veil that its recogniser can no longer read."""
         inside = patch > 0
         # Over the block, not holding most of its lines: blown paper around most of the text
         # is a white sheet in bright light (its print stays black), not a reflection.
-        if (
-            self.block[inside].mean() < OVER_BLOCK
-            or self.lines[inside].sum() > 0.5 * self.lines.sum()
-        ):
-            return False
-        k = 2 * int(np.sqrt(inside.sum())) | 1  # a ring about the patch's own size
-        ring = (cv2.dilate(patch, np.ones((k, k), np.uint8)) > 0) & ~inside & (self.block > 0)
-        if ring.sum() < 20:
-            return False
-        around = float(self.lines[ring].mean())
-        return around > 0 and float(self.lines[inside].mean()) < LINES_LOST * around
+        over = float(self.block[inside].mean()) >= OVER_BLOCK
+        return over and self.lines[inside].sum() <= 0.5 * self.lines.sum()
 
 
 def _background(coarse: np.ndarray) -> np.ndarray:

@@ -14,6 +14,12 @@ for a KTP with big letters and a KK with small ones:
 - cut off: the page reaches the frame on some sides while the table shows on the others,
   and text runs into the frame there (a margin cut off loses nothing).
 
+A photo read with two engines is judged by its text: `read_raster` finds its text lines once
+(`page.find_text_lines`, to find the page) and hands them here. Then blur is measured on the
+letters of those lines, glare only in a patch over the text block, and cut-off only where a
+line comes within a line height of the frame's edge: a tiled floor's grout, a batik's motif or
+a tablecloth's white checks at the frame's edge are not print (issue 17).
+
 Cost: brightness maps come from an 800 px copy (halved first when the photo is big); edges
 are measured on a few tiles of the densest text cut from the full image. About 15 ms for a
 WhatsApp photo and 30 ms for a 12-megapixel camera file.

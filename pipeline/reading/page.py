@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from pipeline.reading.preprocess import work_copy
+from pipeline.reading.preprocess import to_gray, work_copy
 
 DETECT_SIDE = 1280  # px: the photo's long side as the detector sees it (letters >= ~6 px)
 THRESHOLD = 0.3  # text probability of a pixel
@@ -42,6 +42,8 @@ SMOOTH = 0.12  # blank paper varies less than this share of its brightness over 
 SHADED_PAPER = 0.6  # paper in a shadow band or dim corner is this bright beside the rest
 PAPER_SHARE = 0.85  # share of a sheet's blank parts that must look like paper
 RIM_PAPER = 0.95  # share of a scan's rim as bright as its paper (scans 0.98-1, photos < 0.8)
+LIGHT_GROUND = 0.6  # a line's middle pixel is at least this bright beside the paper: print
+# is dark on light paper (a parang batik's rows of cream dashes on brown measure 0.43-0.55)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
     sy = image.shape[0] / probability.shape[0]
     sx = image.shape[1] / probability.shape[1]
     lines = _lines((probability > THRESHOLD).astype(np.uint8))
+    lines = _on_light_ground(lines, image, probability.shape)
     if lines:
         # Rows of a cloth's dots read as lines several times thicker than the page's print.
         typical = float(np.median([line.thickness for line in lines]))
@@ -212,6 +215,28 @@ def _lines(mask: np.ndarray) -> list[_Line]:
         direction = float(np.degrees(np.arctan2(along[1], along[0]))) % 180
         lines.append(_Line(np.asarray(rect[0]), corners, length, thickness, direction))
     return lines
+
+
+def _on_light_ground(lines: list[_Line], image: np.ndarray, shape: tuple[int, ...]) -> list[_Line]:
+    """The lines that are dark marks on light ground, as print on paper is: the middle pixel
+    of each line's rectangle is at least `LIGHT_GROUND` of the photo's paper brightness. Rows
+    of a cloth's light dots or dashes on a dark ground are detected as lines too, and on a
+    page small in the frame their length outweighs the text's."""
+    if not lines:
+        return lines
+    small = to_gray(cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_AREA))
+    paper = float(np.percentile(small, 95))
+    kept = []
+    for line in lines:
+        x, y, w, h = cv2.boundingRect(np.round(line.corners).astype(np.int32))
+        x, y = max(0, x), max(0, y)
+        box = small[y : y + h, x : x + w]
+        inside = np.zeros(box.shape, np.uint8)
+        cv2.fillConvexPoly(inside, np.round(line.corners - [x, y]).astype(np.int32), 1)
+        values = box[inside > 0]
+        if values.size and float(np.median(values)) >= LIGHT_GROUND * paper:
+            kept.append(line)
+    return kept
 
 
 def _apart(a: float, b: float) -> float:

@@ -43,7 +43,8 @@ TILES = 8
 
 MIN_LONG_SIDE = 1000  # px; a page photo smaller than this is a thumbnail
 MIN_SIDE = 32  # px; below this on the short side only the size is judged
-BLUR_WIDTH = 3.4  # px at work scale: good photos and scans measure 2.0-3.1
+BLUR_WIDTH = 3.7  # px at work scale: good photos and scans measure 2.0-3.1, the small letters
+# of a KTP photocopied on A4 or a KK small in the frame up to 3.55; mild blur from 4.0
 BLUR_RATIO = 0.25  # edge width / letter height: big letters (a KTP) stand more blur
 DARK_THRESHOLD = 100  # brightness of the paper (0..255) below which the photo is too dark
 GLARE_AREA = 0.01  # share of the frame a blown-out patch must cover to be a reflection

@@ -42,8 +42,8 @@ SMOOTH = 0.12  # blank paper varies less than this share of its brightness over 
 SHADED_PAPER = 0.6  # paper in a shadow band or dim corner is this bright beside the rest
 PAPER_SHARE = 0.85  # share of a sheet's blank parts that must look like paper
 RIM_PAPER = 0.95  # share of a scan's rim as bright as its paper (scans 0.98-1, photos < 0.8)
-LIGHT_GROUND = 0.6  # a line's middle pixel is at least this bright beside the paper: print
-# is dark on light paper (a parang batik's rows of cream dashes on brown measure 0.43-0.55)
+LIGHT_GROUND = 0.6  # the ground around a line is at least this bright beside its brightest:
+# print lies on light paper (a parang batik's rows of cream dashes lie on brown)
 
 
 @dataclass(frozen=True)
@@ -218,25 +218,30 @@ def _lines(mask: np.ndarray) -> list[_Line]:
 
 
 def _on_light_ground(lines: list[_Line], image: np.ndarray, shape: tuple[int, ...]) -> list[_Line]:
-    """The lines that are dark marks on light ground, as print on paper is: the middle pixel
-    of each line's rectangle is at least `LIGHT_GROUND` of the photo's paper brightness. Rows
-    of a cloth's light dots or dashes on a dark ground are detected as lines too, and on a
-    page small in the frame their length outweighs the text's."""
+    """The lines that lie on light ground, as print on paper does: around each line's
+    rectangle (a band a line thick) the middle pixel is at least `LIGHT_GROUND` of the
+    brightest there (the ground's own light, so a shadow or a reflection elsewhere, or a bold
+    title's dense ink, does not matter). Rows of a cloth's light dots or dashes on a dark
+    ground are detected as lines too, and on a page small in the frame their length
+    outweighs the text's."""
     if not lines:
         return lines
     small = to_gray(cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_AREA))
-    paper = float(np.percentile(small, 95))
-    kept = []
-    for line in lines:
-        x, y, w, h = cv2.boundingRect(np.round(line.corners).astype(np.int32))
-        x, y = max(0, x), max(0, y)
-        box = small[y : y + h, x : x + w]
-        inside = np.zeros(box.shape, np.uint8)
-        cv2.fillConvexPoly(inside, np.round(line.corners - [x, y]).astype(np.int32), 1)
-        values = box[inside > 0]
-        if values.size and float(np.median(values)) >= LIGHT_GROUND * paper:
-            kept.append(line)
-    return kept
+    return [line for line in lines if _ground_is_light(line, small)]
+
+
+def _ground_is_light(line: _Line, small: np.ndarray) -> bool:
+    pad = max(2, round(line.thickness))
+    x, y, w, h = cv2.boundingRect(np.round(line.corners).astype(np.int32))
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    box = small[y0 : y + h + pad, x0 : x + w + pad]
+    inside = np.zeros(box.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(line.corners - [x0, y0]).astype(np.int32), 1)
+    around = cv2.dilate(inside, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) - inside
+    ground, seen = box[around > 0], box[(around | inside) > 0]
+    if ground.size == 0:
+        return True
+    return float(np.median(ground)) >= LIGHT_GROUND * float(np.percentile(seen, 95))
 
 
 def _apart(a: float, b: float) -> float:

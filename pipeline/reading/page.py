@@ -9,8 +9,9 @@ the page stands is left to the chain that follows (`orientation`, OSD), as for a
 
 Stray detections on the surface (a batik motif, a tile's print, a row of a cloth's dots) are
 rarely long, thin, straight and parallel to the text: lines are kept when they are several
-times longer than thick, not much thicker than the page's typical line, within `ALIGN`
-degrees of the common direction, and in blocks large beside the largest one.
+times longer than thick, lie on light ground (a cloth's light dashes on a dark ground do
+not), are not much thicker than the page's typical line, run within `ALIGN` degrees of the
+common direction, and lie in blocks large beside the largest one.
 
 `read.read_raster` asks this module first whether a photo's outline (`find_page_quad`) is the
 sheet (`TextLines.fits`: the text inside it, along its edges, a blank paper rim); if not, or

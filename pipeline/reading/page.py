@@ -9,8 +9,9 @@ the page stands is left to the chain that follows (`orientation`, OSD), as for a
 
 Stray detections on the surface (a batik motif, a tile's print, a row of a cloth's dots) are
 rarely long, thin, straight and parallel to the text: lines are kept when they are several
-times longer than thick, not much thicker than the page's typical line, within `ALIGN`
-degrees of the common direction, and in blocks large beside the largest one.
+times longer than thick, lie on light ground (a cloth's light dashes on a dark ground do
+not), are not much thicker than the page's typical line, run within `ALIGN` degrees of the
+common direction, and lie in blocks large beside the largest one.
 
 `read.read_raster` asks this module first whether a photo's outline (`find_page_quad`) is the
 sheet (`TextLines.fits`: the text inside it, along its edges, a blank paper rim); if not, or
@@ -25,7 +26,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from pipeline.reading.preprocess import work_copy
+from pipeline.reading.preprocess import to_gray, work_copy
 
 DETECT_SIDE = 1280  # px: the photo's long side as the detector sees it (letters >= ~6 px)
 THRESHOLD = 0.3  # text probability of a pixel
@@ -42,6 +43,8 @@ SMOOTH = 0.12  # blank paper varies less than this share of its brightness over 
 SHADED_PAPER = 0.6  # paper in a shadow band or dim corner is this bright beside the rest
 PAPER_SHARE = 0.85  # share of a sheet's blank parts that must look like paper
 RIM_PAPER = 0.95  # share of a scan's rim as bright as its paper (scans 0.98-1, photos < 0.8)
+LIGHT_GROUND = 0.6  # the ground around a line is at least this bright beside its brightest:
+# print lies on light paper (a parang batik's rows of cream dashes lie on brown)
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
     sy = image.shape[0] / probability.shape[0]
     sx = image.shape[1] / probability.shape[1]
     lines = _lines((probability > THRESHOLD).astype(np.uint8))
+    lines = _on_light_ground(lines, image, probability.shape)
     if lines:
         # Rows of a cloth's dots read as lines several times thicker than the page's print.
         typical = float(np.median([line.thickness for line in lines]))
@@ -212,6 +216,33 @@ def _lines(mask: np.ndarray) -> list[_Line]:
         direction = float(np.degrees(np.arctan2(along[1], along[0]))) % 180
         lines.append(_Line(np.asarray(rect[0]), corners, length, thickness, direction))
     return lines
+
+
+def _on_light_ground(lines: list[_Line], image: np.ndarray, shape: tuple[int, ...]) -> list[_Line]:
+    """The lines that lie on light ground, as print on paper does: around each line's
+    rectangle (a band a line thick) the middle pixel is at least `LIGHT_GROUND` of the
+    brightest there (the ground's own light, so a shadow or a reflection elsewhere, or a bold
+    title's dense ink, does not matter). Rows of a cloth's light dots or dashes on a dark
+    ground are detected as lines too, and on a page small in the frame their length
+    outweighs the text's."""
+    if not lines:
+        return lines
+    small = to_gray(cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_AREA))
+    return [line for line in lines if _ground_is_light(line, small)]
+
+
+def _ground_is_light(line: _Line, small: np.ndarray) -> bool:
+    pad = max(2, round(line.thickness))
+    x, y, w, h = cv2.boundingRect(np.round(line.corners).astype(np.int32))
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    box = small[y0 : y + h + pad, x0 : x + w + pad]
+    inside = np.zeros(box.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(line.corners - [x0, y0]).astype(np.int32), 1)
+    around = cv2.dilate(inside, np.ones((2 * pad + 1, 2 * pad + 1), np.uint8)) - inside
+    ground, seen = box[around > 0], box[(around | inside) > 0]
+    if ground.size == 0:
+        return True
+    return float(np.median(ground)) >= LIGHT_GROUND * float(np.percentile(seen, 95))
 
 
 def _apart(a: float, b: float) -> float:

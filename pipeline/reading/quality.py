@@ -14,6 +14,12 @@ for a KTP with big letters and a KK with small ones:
 - cut off: the page reaches the frame on some sides while the table shows on the others,
   and text runs into the frame there (a margin cut off loses nothing).
 
+A photo read with two engines is judged by its text: `read_raster` finds its text lines once
+(`page.find_text_lines`, to find the page) and hands them here. Then blur is measured on the
+letters of those lines, glare only in a patch over the text block, and cut-off only where a
+line comes within a line height of the frame's edge: a tiled floor's grout, a batik's motif or
+a tablecloth's white checks at the frame's edge are not print (issue 17).
+
 Cost: brightness maps come from an 800 px copy (halved first when the photo is big); edges
 are measured on a few tiles of the densest text cut from the full image. About 15 ms for a
 WhatsApp photo and 30 ms for a 12-megapixel camera file.
@@ -27,6 +33,7 @@ import cv2
 import numpy as np
 
 from models import Notice
+from pipeline.reading.page import TextLines
 from pipeline.reading.preprocess import work_copy
 
 WORK_SIDE = 1600  # px: edges are measured at the scale of a WhatsApp photo
@@ -36,13 +43,17 @@ TILES = 8
 
 MIN_LONG_SIDE = 1000  # px; a page photo smaller than this is a thumbnail
 MIN_SIDE = 32  # px; below this on the short side only the size is judged
-BLUR_WIDTH = 3.4  # px at work scale: good photos and scans measure 2.0-3.1
+BLUR_WIDTH = 3.7  # px at work scale: good photos and scans measure 2.0-3.1, the small letters
+# of a KTP photocopied on A4 or a KK small in the frame up to 3.55; mild blur from 4.0
 BLUR_RATIO = 0.25  # edge width / letter height: big letters (a KTP) stand more blur
 DARK_THRESHOLD = 100  # brightness of the paper (0..255) below which the photo is too dark
 GLARE_AREA = 0.01  # share of the frame a blown-out patch must cover to be a reflection
 GLARE_FADE = 0.5  # excess share of faded print there (good photos stay below ~0.45)
 PAPER_SHARE = 0.85  # a background this bright beside the page's paper is paper
 BOUNDARY_STEP = 1.2  # paper / table brightness ratio that marks the page's outline
+OVER_BLOCK = 0.15  # share of a glare patch over the hull of the lines found (it hides the
+# lines at the block's edge, so the hull shrinks away from it)
+EDGE_REACH = 1.0  # line heights from the frame's edge within which text is cut off
 
 MESSAGES = {
     "too_small": "the photo is too small ({w}x{h} pixels); please send the original photo",
@@ -96,8 +107,14 @@ class Quality:
         ]
 
 
-def measure(gray: np.ndarray) -> Quality:
-    """Quality figures of a grayscale page (as `to_gray` gives it)."""
+def measure(gray: np.ndarray, lines: TextLines | None = None) -> Quality:
+    """Quality figures of a grayscale page (as `to_gray` gives it).
+
+    `lines`: the text lines the detector found in a photo (`page.find_text_lines`, found
+    once for reading it). With them the verdicts judge the text itself: blur on the letters
+    of the detected lines, glare only over the text block where lines are lost, cut-off
+    only where the text reaches the frame's edge. Without them (a scan, or one engine) the
+    page's paper and print are measured as they look."""
     h, w = gray.shape[:2]
     if min(h, w) < MIN_SIDE:  # an icon or a sliver: nothing but its size can be judged
         return Quality(w, h, 0.0, 0.0, float(np.percentile(gray, 90)), 0.0, 0)
@@ -106,25 +123,77 @@ def measure(gray: np.ndarray) -> Quality:
     paper = _background(coarse)
     level = float(np.percentile(paper, 90))
     background = cv2.resize(paper, (mid.shape[1], mid.shape[0]), interpolation=cv2.INTER_LINEAR)
-    ink = mid < 0.7 * background
-    # Where to look for letters: print (faint too: blurred print is faint), not the outline
-    # of the page against the table or of a card on the page.
-    outline = cv2.resize(
-        _outlines(paper), (mid.shape[1], mid.shape[0]), interpolation=cv2.INTER_NEAREST
-    )
-    # And on the paper: print lies on a background as bright as the page's (a wooden
-    # table's grain, a cloth's pattern lie on darker ground).
-    on_paper = background >= PAPER_SHARE * level
-    letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & (outline == 0) & on_paper)
+    if lines is None:
+        text = _print_on_paper(paper, background, level)
+        glare = _glare(mid, paper, level, None)
+        cut = _cut_sides(paper, mid < 0.7 * background, level)
+    else:
+        factor = mid.shape[1] / w
+        text = _near_lines(lines, mid.shape, factor)
+        glare = _glare(mid, paper, level, _TextBlock.of(lines, paper.shape, factor / 2))
+        cut = _text_cut_sides(lines, (h, w))
+    letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & text)
+    if lines is not None and not edge:  # no letters on what was detected: not the text
+        where = _print_on_paper(paper, background, level)
+        letter, edge = _letters_and_edges(gray, (mid < 0.85 * background) & where)
     return Quality(
         width=w,
         height=h,
         letter_height=letter,
         edge_width=edge,
         paper_brightness=level,
-        glare=float(_glare(mid, paper, level)),
-        cut_sides=_cut_sides(paper, ink, level),
+        glare=float(glare),
+        cut_sides=cut,
     )
+
+
+def _print_on_paper(paper: np.ndarray, background: np.ndarray, level: float) -> np.ndarray:
+    """Where to look for letters without detected lines: print (faint too: blurred print is
+    faint), not the outline of the page against the table or of a card on the page; and on
+    the paper: print lies on a background as bright as the page's (a wooden table's grain, a
+    cloth's pattern lie on darker ground)."""
+    size = background.shape[::-1]
+    outline = cv2.resize(_outlines(paper), size, interpolation=cv2.INTER_NEAREST)
+    return (outline == 0) & (background >= PAPER_SHARE * level)
+
+
+def _line_mask(lines: TextLines, shape: tuple[int, ...], factor: float) -> np.ndarray:
+    """The detected lines filled in, on an image `factor` times the photo's size."""
+    mask = np.zeros(shape[:2], np.uint8)
+    quads = np.round(lines.points.reshape(-1, 4, 2) * factor).astype(np.int32)
+    cv2.fillPoly(mask, list(quads), 1)
+    return mask
+
+
+def _near_lines(lines: TextLines, shape: tuple[int, ...], factor: float) -> np.ndarray:
+    """The detected lines grown by half a line height: their letters, not the surface."""
+    grow = max(3, int(lines.thickness * factor)) | 1
+    return cv2.dilate(_line_mask(lines, shape, factor), np.ones((grow, grow), np.uint8)) > 0
+
+
+@dataclass(frozen=True)
+class _TextBlock:
+    """The detected lines and the hull of the text block they form, on the paper map."""
+
+    lines: np.ndarray  # uint8 mask of the lines
+    block: np.ndarray  # uint8 mask of their convex hull
+
+    @classmethod
+    def of(cls, lines: TextLines, shape: tuple[int, ...], factor: float) -> _TextBlock:
+        block = np.zeros(shape[:2], np.uint8)
+        hull = cv2.convexHull(np.round(lines.points * factor).astype(np.int32))
+        cv2.fillConvexPoly(block, hull, 1)
+        return cls(_line_mask(lines, shape, factor), block)
+
+    def hides_text(self, patch: np.ndarray) -> bool:
+        """True when the patch lies over the text block (`OVER_BLOCK`) without being the sheet
+        itself. Whether the print there is lost is measured by its fading (`_glare`): the
+        detector still finds lines under a veil that its recogniser can no longer read."""
+        inside = patch > 0
+        # Over the block, not holding most of its lines: blown paper around most of the text
+        # is a white sheet in bright light (its print stays black), not a reflection.
+        over = float(self.block[inside].mean()) >= OVER_BLOCK
+        return over and self.lines[inside].sum() <= 0.5 * self.lines.sum()
 
 
 def _background(coarse: np.ndarray) -> np.ndarray:
@@ -226,7 +295,7 @@ def _tile_edge_width(tile: np.ndarray, letters: np.ndarray, height: float) -> fl
     return max(widths)
 
 
-def _glare(mid: np.ndarray, paper: np.ndarray, level: float) -> float:
+def _glare(mid: np.ndarray, paper: np.ndarray, level: float, text: _TextBlock | None) -> float:
     """How much more of the print is faded somewhere in a blown-out patch than on the rest of
     the page: 0 when nothing is, 1 when all of it is.
 
@@ -236,9 +305,10 @@ def _glare(mid: np.ndarray, paper: np.ndarray, level: float) -> float:
     falls below the paper ("depth"); faded print has less than half the depth of sound ink
     (0.5 at least: a page whose every letter is veiled has no sound ink to compare with).
     Windows about a seventh of the photo wide are scored where they are centred in a patch
-    that could be a reflection (`_reflection_candidates`).
+    that could be a reflection (`_reflection_candidates`); given the detected text, only a
+    patch over the text block that hides its lines (a tablecloth's white checks do not).
     """
-    patches = _reflection_candidates(paper)
+    patches = _reflection_candidates(paper, text)
     if patches is None:
         return 0.0
     background = cv2.resize(
@@ -275,10 +345,11 @@ def _glare(mid: np.ndarray, paper: np.ndarray, level: float) -> float:
     return max(0.0, (here - elsewhere) / (1 - elsewhere))
 
 
-def _reflection_candidates(paper: np.ndarray) -> np.ndarray | None:
+def _reflection_candidates(paper: np.ndarray, text: _TextBlock | None) -> np.ndarray | None:
     """Mask of the blown-out patches that could be a reflection (None if there are none):
-    1-60% of the frame (less is a speck, more a whole white page), and not running along the
-    frame's edge (a scanner's white fill around a tilted page, paper lit from outside)."""
+    1-60% of the frame (less is a speck, more a whole white page), not running along the
+    frame's edge (a scanner's white fill around a tilted page, paper lit from outside) and,
+    when the text lines are known, hiding some of them."""
     blown = (paper >= 248).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(blown)
     rim = np.zeros_like(blown)
@@ -293,6 +364,8 @@ def _reflection_candidates(paper: np.ndarray) -> np.ndarray | None:
         edge = outline[labels == i]
         on_frame = rim[labels == i][edge > 0]
         keep[i] = on_frame.sum() <= 0.2 * max(1, int(edge.sum()))
+        if keep[i] and text is not None:
+            keep[i] = text.hides_text((labels == i).astype(np.uint8))
     if not keep.any():
         return None
     return keep[labels].astype(np.uint8)
@@ -322,6 +395,16 @@ def _cut_sides(paper: np.ndarray, ink: np.ndarray, level: float) -> int:
         if float(np.median(rim)) >= 0.5 * level and _has_text(strip.astype(np.uint8)):
             cut += 1
     return cut
+
+
+def _text_cut_sides(lines: TextLines, shape: tuple[int, int]) -> int:
+    """Sides of the frame that the detected text runs into: its outermost line comes within
+    `EDGE_REACH` line heights of that edge (a line cut through, or the frame's edge falling
+    between lines with no margin left). A page's margin keeps its text further in."""
+    h, w = shape
+    x, y = lines.points[:, 0], lines.points[:, 1]
+    reach = EDGE_REACH * lines.thickness
+    return sum(d <= reach for d in (y.min(), h - y.max(), x.min(), w - x.max()))
 
 
 def _has_outline(side: np.ndarray) -> bool:

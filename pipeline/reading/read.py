@@ -157,19 +157,21 @@ def read_raster(
     the page of a photo, cut out; it is read as one."""
     started = time.thread_time()
     gray = to_gray(image)
-    notices = measure(gray).notices()
-    result = RasterRead(image=gray, words=[], dpi=dpi, notices=notices, warped=page_found)
+    result = RasterRead(image=gray, words=[], dpi=dpi, warped=page_found)
 
     quad = None if page_found else find_page_quad(image)
-    if second_engine and not page_found and (quad is not None or on_a_surface(gray)):
-        # A photo: its text says where the page is when the outline is missing or wrong
-        # (a tile taken for the sheet cuts the text; a patch of cloth taken with it adds
-        # its pattern).
+    # A photo: its text says where the page is when the outline is missing or wrong (a tile
+    # taken for the sheet cuts the text; a patch of cloth taken with it adds its pattern),
+    # and the photo verdicts judge that text, not the surface.
+    found = None
+    if second_engine and not page_found and is_photo(quad, gray):
         found = _text_lines(image, result.cost)
-        if found is not None and (quad is None or not found.fits(quad, gray)):
-            read = _read_text_page(image, found, dpi, page, options, cache_dir, notices)
-            read.cost.add(result.cost)
-            return read
+    notices = measure(gray, found).notices()
+    result.notices = notices
+    if found is not None and (quad is None or not found.fits(quad, gray)):
+        read = _read_text_page(image, found, dpi, page, options, cache_dir, notices)
+        read.cost.add(result.cost)
+        return read
     if quad is not None:
         gray = warp_page(gray, quad)
         result.warped = True
@@ -234,6 +236,12 @@ def read_raster(
     result.lines, result.classification = reading.lines, reading.classification
     result.cost.prep = time.thread_time() - started - result.cost.second
     return result
+
+
+def is_photo(quad: np.ndarray | None, gray: np.ndarray) -> bool:
+    """A photo of a sheet (an outline found, or a rim that is not paper), not a scan: its
+    page is found, and judged, by its text lines."""
+    return quad is not None or on_a_surface(gray)
 
 
 def _text_lines(image: np.ndarray, cost: Cost) -> TextLines | None:

@@ -1,13 +1,17 @@
 """The quality gate per capture condition: how often each warning fires, and is it right?
 
     python tests/benchmarks/bench_quality.py --seed 4242 --count 10
-    python tests/benchmarks/bench_quality.py --seed 4242 --count 5 --no-ocr
+    python tests/benchmarks/bench_quality.py --seed 4242 --count 2 --no-ocr
 
 A clean set is generated (PNG, 300 dpi, `--count` documents per type). Every page is put
-through the good conditions of `fixtures.capture` (where the gate must stay silent) and the
-bad conditions of `fixtures.gate_conditions` in their mild and strong variants (where it
-must name the condition). For speed, the five bad conditions of a page degrade one shared
-phone photo (`gate_conditions.shoot`); each capture is seeded by seed, document and condition.
+through the good conditions of `fixtures.capture` (where the gate must stay silent; by
+default the citizens' photos on surfaces, `capture.PHOTOS`, and WhatsApp) and the bad
+conditions of `fixtures.gate_conditions` in their mild and strong variants (where it must
+name the condition). For speed, the five bad conditions of a page degrade one shared phone
+photo (`gate_conditions.shoot`); each capture is seeded by seed, document and condition, and
+kept under the set's `captures/` (JPEG 95, as `fixtures.submissions` saves them), so a rerun
+after a change to the gate only measures. The gate sees what `read_raster` gives it: a
+photo's text lines from the detector (`--no-lines`: the gate alone, as with one engine).
 
 Prints, per condition: how often each code fires (the confusion), the share of images that
 get their own code (bad) or any code (good: false warnings), how close each condition came
@@ -25,6 +29,8 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +40,13 @@ from extractors.classify import classify
 from extractors.doc_types import extract_fields
 from extractors.lines import group_lines
 from fixtures.capture import CONDITIONS as GOOD
+from fixtures.capture import PHOTOS, save_capture
 from fixtures.document import DOC_TYPES
-from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, TRULY_LOST, apply, shoot
+from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, TRULY_LOST, Shot, apply, shoot
 from fixtures.generate import generate
 from pipeline.reading.ocr import OcrOptions, OcrTimeout
-from pipeline.reading.preprocess import to_gray
+from pipeline.reading.page import TextLines, find_text_lines
+from pipeline.reading.preprocess import find_page_quad, to_gray
 from pipeline.reading.quality import (
     BLUR_RATIO,
     BLUR_WIDTH,
@@ -47,15 +55,48 @@ from pipeline.reading.quality import (
     Quality,
     measure,
 )
-from pipeline.reading.read import read_raster
+from pipeline.reading.read import is_photo, read_raster
 
 CODES = ("blurry", "too_dark", "glare", "cut_off", "too_small")
 NIK_REFERENCE = ("whatsapp",)  # good conditions also read by OCR, as the baseline
+GOOD_DEFAULT = (*PHOTOS, "whatsapp")
 
 
 def pixels(image: Image.Image) -> np.ndarray:
     """The array `ingest` hands to `read_raster`: grey stays grey, the rest becomes RGB."""
     return np.asarray(image.convert("L" if image.mode in ("1", "L") else "RGB"))
+
+
+def text_lines(image: Image.Image, gray: np.ndarray) -> TextLines | None:
+    """The photo's text lines as `read_raster` finds them before judging it (None: a scan)."""
+    arr = pixels(image)
+    return find_text_lines(arr) if is_photo(find_page_quad(arr), gray) else None
+
+
+def cached(path: Path, make: Callable[[], tuple]) -> tuple[Image.Image, dict]:
+    """A capture from the cache beside its details, or made and kept there."""
+    details_path = path.with_name(path.name + ".details.json")
+    if details_path.exists():
+        image_path = next(p for p in path.parent.glob(path.name + ".*") if p != details_path)
+        return Image.open(image_path), json.loads(details_path.read_text())
+    image, fmt, details = make()
+    save_capture(image, fmt, path)
+    details_path.write_text(json.dumps(details))
+    return image, details
+
+
+class Photo:
+    """One phone photo of a page that the bad conditions degrade, shot on first need (a
+    rerun whose captures are all kept shoots none)."""
+
+    def __init__(self, page: Image.Image, rng: random.Random, with_box: bool) -> None:
+        self.page, self.rng, self.with_box = page, rng, with_box
+        self.shot: Shot | None = None
+
+    def degrade(self, name: str, variant: str, rng: random.Random) -> tuple:
+        if self.shot is None:
+            self.shot = shoot(self.page, self.rng, with_box=self.with_box)
+        return apply(name, self.shot, rng, strong=variant == "strong")
 
 
 def nik_read(image: Image.Image, truth: dict) -> bool | str | None:
@@ -91,11 +132,18 @@ class Tally:
         self.lost: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
 
     def add(
-        self, row: str, image: Image.Image, truth: dict, ocr: bool, lost: float | None = None
+        self,
+        row: str,
+        image: Image.Image,
+        truth: dict,
+        ocr: bool,
+        lines: bool,
+        lost: float | None = None,
     ) -> list[str]:
         gray = to_gray(pixels(image))
+        found = text_lines(image, gray) if lines else None
         start = time.perf_counter()
-        quality = measure(gray)
+        quality = measure(gray, found)
         self.seconds.append(time.perf_counter() - start)
         codes = quality.codes()
         self.figures[row].append(quality)
@@ -185,35 +233,39 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=5, help="documents per type")
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     parser.add_argument("--no-ocr", action="store_true", help="skip the NIK rate (fast)")
-    parser.add_argument("--good", nargs="*", default=list(GOOD), help="good conditions")
+    parser.add_argument("--no-lines", action="store_true", help="judge without text lines")
+    parser.add_argument("--good", nargs="*", default=list(GOOD_DEFAULT), help="good conditions")
     parser.add_argument("--bad", nargs="*", default=list(DEGRADE), help="bad conditions")
     args = parser.parse_args()
     ocr = not args.no_ocr
     clean = args.out / f"quality-{args.seed}-{args.count}" / "clean-source"
     if not any(clean.glob("*.truth.json")):
         generate(args.seed, clean, dict.fromkeys(DOC_TYPES, args.count), {"png": 1})
+    captures = clean.parent / "captures"
+    captures.mkdir(exist_ok=True)
     truths = sorted(clean.glob("*.truth.json"))
     print(f"set: {clean} ({len(truths)} documents); OCR: {'on' if ocr else 'off'}")
     tally = Tally()
     good_rows = list(args.good)
     bad_rows = [f"{name}:{v}" for name in args.bad for v in ("strong", "mild")]
+    lines = not args.no_lines
     started = time.perf_counter()
     for number, truth_path in enumerate(truths, 1):
         truth = json.loads(truth_path.read_text())
         stem = truth_path.name.removesuffix(".truth.json")
         page = Image.open(clean / truth["file"])
         for condition in good_rows:
-            image, _, _ = GOOD[condition](page, random.Random(f"{args.seed}:{stem}:{condition}"))
-            tally.add(condition, image, truth, ocr and condition in NIK_REFERENCE)
-        if bad_rows:
-            shot = shoot(
-                page, random.Random(f"{args.seed}:{stem}:shot"), with_box="cut_off" in args.bad
+            rng = random.Random(f"{args.seed}:{stem}:{condition}")
+            image, _ = cached(captures / f"{stem}.{condition}", partial(GOOD[condition], page, rng))
+            tally.add(condition, image, truth, ocr and condition in NIK_REFERENCE, lines)
+        photo = Photo(page, random.Random(f"{args.seed}:{stem}:shot"), "cut_off" in args.bad)
+        for row in bad_rows:
+            name, variant = row.split(":")
+            rng = random.Random(f"{args.seed}:{stem}:{name}:{variant}")
+            image, details = cached(
+                captures / f"{stem}.{name}-{variant}", partial(photo.degrade, name, variant, rng)
             )
-            for row in bad_rows:
-                name, variant = row.split(":")
-                rng = random.Random(f"{args.seed}:{stem}:{name}:{variant}")
-                image, _, details = apply(name, shot, rng, strong=variant == "strong")
-                tally.add(row, image, truth, ocr, details.get("text_lost"))
+            tally.add(row, image, truth, ocr, lines, details.get("text_lost"))
         print(
             f"  {number}/{len(truths)} {stem} ({time.perf_counter() - started:.0f} s)", flush=True
         )

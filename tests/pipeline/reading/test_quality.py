@@ -21,6 +21,7 @@ from PIL import Image
 from fixtures.capture import clean, photograph, rotated, scan_200dpi
 from fixtures.gate_conditions import DEGRADE, EXPECTED_CODE, Shot, apply, shoot
 from fixtures.generate import generate
+from pipeline.reading.page import find_text_lines
 from pipeline.reading.preprocess import to_gray
 from pipeline.reading.quality import MESSAGES, measure
 
@@ -30,6 +31,15 @@ SEED = 7101
 def _gray(image: Image.Image) -> np.ndarray:
     """What `read_raster` measures: the ingested array through `to_gray`."""
     return to_gray(np.asarray(image.convert("L" if image.mode in ("1", "L") else "RGB")))
+
+
+def _judged(image: Image.Image) -> list[str]:
+    """The codes a photo gets from `read_raster` with two engines: judged with the text lines
+    the detector found in it (real PP-OCR)."""
+    pixels = np.asarray(image.convert("RGB"))
+    found = find_text_lines(pixels)
+    assert found is not None
+    return measure(to_gray(pixels), found).codes()
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +144,36 @@ def test_odd_images_do_not_break_the_gate(gray):
 
 def test_black_frame_is_too_dark():
     assert "too_dark" in measure(np.full((2000, 1500), 12, np.uint8)).codes()
+
+
+@pytest.mark.parametrize(
+    ("surface", "doc_type", "draw"),
+    [("batik", "faskes_letter", 0), ("tablecloth", "faskes_letter", 0), ("tablecloth", "kk", 2)],
+    ids=["batik-at-the-edge", "white-checks", "page-in-bright-light"],
+)
+def test_good_photo_judged_by_its_text_gets_no_warning(pages, surface, doc_type, draw):
+    """Judged by its print alone each of these photos was told to retake: the batik's pattern
+    at the frame edge as text cut off, a tablecloth's white checks beside the page as glare,
+    a sheet blown white all over by bright light as glare. Judged by its text lines they are
+    silent: no line reaches the frame's edge, and no bright patch over the text hides lines."""
+    image, _, _ = photograph(
+        pages[doc_type], random.Random(f"{SEED}:{surface}:{draw}"), surface, send="whatsapp"
+    )
+    assert _judged(image) == []
+
+
+@pytest.mark.parametrize("condition", ["blurry", "glare", "cut_off"])
+def test_bad_photo_judged_by_its_text_gets_its_code(letter_shot, condition):
+    """Blur measured on the detected lines' letters, glare that hides lines, and lines that
+    run into the frame's edge are still named."""
+    image, _, details = apply(
+        condition, letter_shot, random.Random(f"{SEED}:{condition}"), strong=True
+    )
+    assert EXPECTED_CODE[condition] in _judged(image), details
+
+
+def test_a_cut_through_the_margin_judged_by_its_text_is_not_cut_off(letter_shot):
+    """The frame's edge two letters beyond the text's end: no line reaches it."""
+    right = int(letter_shot.text_points[:, 0].max()) + 2 * int(letter_shot.letter_px)
+    photo = letter_shot.photo[:, :right]
+    assert "cut_off" not in _judged(Image.fromarray(photo.astype(np.uint8)))

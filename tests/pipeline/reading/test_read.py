@@ -99,3 +99,23 @@ def test_paper_on_a_dark_table_is_found():
     quad = find_page_quad(photo)
     assert quad is not None
     assert np.abs(quad - corners).max() < 40
+
+
+def test_a_photo_is_judged_by_the_text_lines_it_is_read_from(tmp_path):
+    """With two engines a photo's verdicts come from the text lines found to read it: a letter
+    on batik whose pattern at the frame's edge looked like print cut off is read silently."""
+    import json
+    import random
+
+    from PIL import Image
+
+    from fixtures.capture import photograph
+    from fixtures.generate import generate
+
+    generate(7101, tmp_path, {"faskes_letter": 1, "kk": 1}, {"png": 1})  # as test_quality
+    truths = [json.loads(p.read_text()) for p in tmp_path.glob("*.truth.json")]
+    letter = next(t for t in truths if t["doc_type"] == "faskes_letter")
+    page = Image.open(tmp_path / letter["file"])
+    image, _, _ = photograph(page, random.Random("7101:batik:0"), "batik", send="whatsapp")
+    result = read_raster(np.asarray(image.convert("RGB")), 300, 1, OcrOptions(), None, True)
+    assert result.notices == []

@@ -151,20 +151,10 @@ def detect(image: np.ndarray, letter_height: float | None = None) -> list[Box]:
         scale = max(scale, min(1.0, DET_MIN_LETTER / letter_height))
     probability = text_probability(image, scale)
     dh, dw = probability.shape
-    mask = (probability > DET_THRESHOLD).astype(np.uint8)
-    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     sx, sy = w / dw, h / dh
     boxes: list[Box] = []
-    for contour in contours:
+    for contour, grow in _regions(probability):
         x, y, bw, bh = cv2.boundingRect(contour)
-        if min(bw, bh) < 2:
-            continue
-        inside = np.zeros((bh, bw), np.uint8)
-        cv2.drawContours(inside, [contour - [x, y]], -1, 1, thickness=cv2.FILLED)
-        score = cv2.mean(probability[y : y + bh, x : x + bw], inside)[0]
-        if score < DET_BOX_THRESHOLD:
-            continue
-        grow = cv2.contourArea(contour) * DET_UNCLIP / max(cv2.arcLength(contour, True), 1)
         left, top = max(0.0, x - grow) * sx, max(0.0, y - grow) * sy
         right, bottom = min(dw, x + bw + grow) * sx, min(dh, y + bh + grow) * sy
         if right - left < 4 or bottom - top < 4:
@@ -179,6 +169,38 @@ def detect(image: np.ndarray, letter_height: float | None = None) -> list[Box]:
         )
     boxes.sort(key=lambda b: (b.top, b.left))
     return boxes
+
+
+def line_corners(probability: np.ndarray) -> np.ndarray:
+    """The text lines of a probability map as turned rectangles grown back to the text's
+    extent: (n, 4, 2) corners in the map's pixels. For a photo whose lines run askew: its
+    lines stay apart, where `detect`'s upright boxes would take in their neighbours."""
+    corners = [
+        cv2.boxPoints((centre, (size[0] + 2 * grow, size[1] + 2 * grow), angle))
+        for contour, grow in _regions(probability)
+        for centre, size, angle in [cv2.minAreaRect(contour)]
+    ]
+    return np.array(corners, np.float32).reshape(-1, 4, 2)
+
+
+def _regions(probability: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """The text regions of a probability map sure enough to keep (`DET_BOX_THRESHOLD`):
+    each contour, with how far (map pixels) the detector's shrunk kernel grows back."""
+    mask = (probability > DET_THRESHOLD).astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    regions = []
+    for contour in contours:
+        x, y, bw, bh = cv2.boundingRect(contour)
+        if min(bw, bh) < 2:
+            continue
+        inside = np.zeros((bh, bw), np.uint8)
+        cv2.drawContours(inside, [contour - [x, y]], -1, 1, thickness=cv2.FILLED)
+        score = cv2.mean(probability[y : y + bh, x : x + bw], inside)[0]
+        if score < DET_BOX_THRESHOLD:
+            continue
+        grow = cv2.contourArea(contour) * DET_UNCLIP / max(cv2.arcLength(contour, True), 1)
+        regions.append((contour, grow))
+    return regions
 
 
 def text_probability(image: np.ndarray, scale: float) -> np.ndarray:
@@ -326,3 +348,31 @@ def read_image(image: np.ndarray, page: int = 1, letter_height: float | None = N
     """Every word of a page: detection, then recognition of each line found."""
     boxes = detect(image, letter_height)
     return [w for words in recognize(image, boxes, page) for w in words]
+
+
+MIN_INSIDE = 0.5  # share of a carried line's box that must lie on the page to be read
+
+
+def read_lines(image: np.ndarray, corners: np.ndarray, page: int = 1) -> list[Word]:
+    """Every word of a page whose text lines were detected on an earlier view of it (the
+    photo) and carried over: (n, 4, 2) corners in `image`'s pixels. Each line is read in
+    its upright box; a line mostly off the page (the surface around it) is not."""
+    h, w = image.shape[:2]
+    boxes: list[Box] = []
+    for quad in corners:
+        (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
+        left, top, right, bottom = max(0.0, x0), max(0.0, y0), min(w, x1), min(h, y1)
+        if right - left < 4 or bottom - top < 4:
+            continue
+        if (right - left) * (bottom - top) < MIN_INSIDE * (x1 - x0) * (y1 - y0):
+            continue
+        boxes.append(
+            Box(
+                left=int(left),
+                top=int(top),
+                width=math.ceil(right - int(left)),
+                height=math.ceil(bottom - int(top)),
+            )
+        )
+    boxes.sort(key=lambda b: (b.top, b.left))
+    return [word for words in recognize(image, boxes, page) for word in words]

@@ -13,7 +13,9 @@ Two engines read pages (`ocr.py`: Tesseract; `ppocr.py`: PP-OCR), chosen here an
 here, page by page: Tesseract reads scans, where it is right and cheap; PP-OCR reads photos (a
 sheet found on a background and straightened, `find_page_quad`, or where its outline is
 missing or leaves text out, its text block: `page.text_page`) and any page that Tesseract
-leaves without a document type even after the orientation recovery. `read_again` is the same
+leaves without a document type even after the orientation recovery. A photo's text lines
+are detected once, on the photo, to find its page; PP-OCR then recognises those lines where
+the page's warp, turns and crops put them, without detecting again. `read_again` is the same
 second engine on an already prepared page, for a document whose fields fail validation
 (`extract.extract_document`). PP-OCR is imported and built only when a page needs it.
 

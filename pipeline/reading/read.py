@@ -66,6 +66,11 @@ MIN_OSD_CONFIDENCE = 1.0
 # px: a photo's letters smaller than this are enlarged for PP-OCR (a KTP photocopied on A4 and
 # sent by WhatsApp has letters of 8 px, which its recogniser misspells); larger ones are not.
 PPOCR_LETTER_HEIGHT = 20
+# px: a photo's lines seen thinner than this by the first look (small print from afar) are
+# detected again on the page, closer: on a photocopied KTP at 4.1 px the colons after its
+# labels were lost, and with them the birth date; KKs at 5-6 px read the same either way.
+# (Through `page.text_page`, small print is looked at closer already.)
+MIN_CARRIED_THICKNESS = 4.5
 GARBAGE_CONFIDENCE = 0.6  # mean word confidence below which a page may be upside down
 
 
@@ -179,7 +184,7 @@ def read_raster(
             read = _read_text_page(image, found, dpi, page, options, cache_dir, notices)
             read.cost.add(result.cost)
             return read
-        if found is not None:
+        if found is not None and found.thickness * found.scale >= MIN_CARRIED_THICKNESS:
             lines = found.boxes
     if quad is not None:
         lines = _moved(lines, page_transform(quad)[0])

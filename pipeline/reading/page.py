@@ -17,6 +17,8 @@ common direction, and lie in blocks large beside the largest one.
 sheet (`TextLines.fits`: the text inside it, along its edges, a blank paper rim); if not, or
 when there is none, the photo is read from its text block (`text_page`). The detector runs
 on the photo shrunk to `DETECT_SIDE`, and once more closer on the region of small print.
+Its boxes are all the detection PP-OCR needs: `read.read_raster` carries them through the
+page's turns and crops (`TextPage.matrix`) and recognises them, without detecting again.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class TextLines:
     thickness: float  # median thickness of the lines
     direction: float  # degrees 0..180 (image y down) the lines run in
     scale: float  # the detector's view of the photo, shrunk by this
+    boxes: np.ndarray  # (n, 4, 2): every text region found, as the recogniser should read it
 
     def inside(self, quad: np.ndarray) -> bool:
         """True when the text lies within the quadrilateral (a sheet's outline): at most
@@ -121,6 +124,7 @@ class TextPage:
     image: np.ndarray
     angle: float
     lines: int
+    matrix: np.ndarray  # 2x3: photo pixels to `image`'s, to carry the detector's boxes over
 
 
 def on_a_surface(gray: np.ndarray) -> bool:
@@ -165,11 +169,12 @@ def text_page(image: np.ndarray, found: TextLines) -> TextPage:
         closer = min(1.0, DETECT_SIDE / max(region.shape[:2]), 1.5 * ZOOM_BELOW / found.thickness)
         again = _text_lines(region, closer) if closer > 1.2 * found.scale else None
         if again is not None:
-            found = replace(again, points=again.points + np.array([x0, y0]))
+            offset = np.array([x0, y0], np.float32)
+            found = replace(again, points=again.points + offset, boxes=again.boxes + offset)
     direction = found.direction
     angle = direction if direction <= 90 else direction - 180  # turn that levels the lines
-    crop = _crop(image, found.points, angle, found.thickness)
-    return TextPage(crop, angle, len(found.points) // 4)
+    crop, matrix = _crop(image, found.points, angle, found.thickness)
+    return TextPage(crop, angle, len(found.points) // 4, matrix)
 
 
 def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
@@ -195,7 +200,8 @@ def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
         return None
     points = np.concatenate([line.corners for line in kept]) * [sx, sy]
     thickness = float(np.median([line.thickness for line in kept])) * (sx + sy) / 2
-    return TextLines(points, thickness, direction, scale)
+    boxes = ppocr.line_corners(probability) * np.array([sx, sy], np.float32)
+    return TextLines(points, thickness, direction, scale, boxes)
 
 
 def _lines(mask: np.ndarray) -> list[_Line]:
@@ -298,9 +304,12 @@ def _main_blocks(lines: list[_Line], shape: tuple[int, int]) -> list[_Line]:
     return [line for line, block in zip(lines, owner, strict=True) if block and keep[block]]
 
 
-def _crop(image: np.ndarray, points: np.ndarray, angle: float, thickness: float) -> np.ndarray:
+def _crop(
+    image: np.ndarray, points: np.ndarray, angle: float, thickness: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The image turned by `angle` (counter-clockwise, canvas grown to fit) and cropped to
-    the points' box plus a margin of two line heights and 2% of the photo."""
+    the points' box plus a margin of two line heights and 2% of the photo; and the 2x3
+    matrix taking photo pixels to the crop's."""
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
@@ -313,10 +322,11 @@ def _crop(image: np.ndarray, points: np.ndarray, angle: float, thickness: float)
     x1, y1 = np.minimum([nw, nh], moved.max(axis=0) + margin).astype(int)
     # Only the crop is warped: shift the transform so the crop's corner is the origin.
     matrix[:, 2] -= [x0, y0]
-    return cv2.warpAffine(
+    crop = cv2.warpAffine(
         image,
         matrix,
         (int(x1 - x0), int(y1 - y0)),
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
+    return crop, matrix

@@ -254,15 +254,21 @@ def resampling(image: np.ndarray) -> int:
     return cv2.INTER_CUBIC if image.shape[0] * image.shape[1] < BIG_PAGE else cv2.INTER_LINEAR
 
 
-def warp_page(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """The page seen straight on, sized by its longer measured edges."""
+def page_transform(quad: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 3x3 perspective matrix that shows the page in `quad` straight on, and the size
+    (width, height) of that view: its longer measured edges."""
     tl, tr, br, bl = quad
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     target = np.array(
         [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32
     )
-    matrix = cv2.getPerspectiveTransform(quad, target)
+    return cv2.getPerspectiveTransform(quad, target), (width, height)
+
+
+def warp_page(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The page seen straight on, sized by its longer measured edges."""
+    matrix, (width, height) = page_transform(quad)
     return cv2.warpPerspective(
         image,
         matrix,
@@ -270,6 +276,18 @@ def warp_page(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
         flags=resampling(image),
         borderMode=cv2.BORDER_REPLICATE,
     )
+
+
+def quarter_matrix(shape: tuple[int, ...], degrees: int) -> np.ndarray:
+    """The 2x3 matrix taking points of an image of `shape` to where `rotate_quarter` puts
+    them (pixel edges: a box's corners stay its corners)."""
+    h, w = shape[:2]
+    return {
+        0: np.array([[1, 0, 0], [0, 1, 0]], np.float64),
+        90: np.array([[0, -1, h], [1, 0, 0]], np.float64),
+        180: np.array([[-1, 0, w], [0, -1, h]], np.float64),
+        270: np.array([[0, 1, 0], [-1, 0, w]], np.float64),
+    }[degrees % 360]
 
 
 def rotate_quarter(image: np.ndarray, degrees: int) -> np.ndarray:
@@ -313,12 +331,21 @@ def _sharpest(ink: np.ndarray, angles: np.ndarray) -> float | None:
     return float(max(angles, key=sharpness))
 
 
+def small_rotation(shape: tuple[int, ...], angle: float) -> np.ndarray | None:
+    """The 2x3 matrix of `rotate_small` on an image of `shape`; None when it leaves the
+    image as it is (under 0.2°)."""
+    if abs(angle) < 0.2:
+        return None
+    h, w = shape[:2]
+    return cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+
+
 def rotate_small(gray: np.ndarray, angle: float) -> np.ndarray:
     """Rotate by a small angle (degrees, positive counter-clockwise), paper-white corners."""
-    if abs(angle) < 0.2:
+    matrix = small_rotation(gray.shape, angle)
+    if matrix is None:
         return gray
     h, w = gray.shape[:2]
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return cv2.warpAffine(
         gray,
         matrix,
@@ -405,14 +432,25 @@ def scale_for_text(gray: np.ndarray, height: float | None = None) -> tuple[np.nd
 
 
 def crop_to_text(gray: np.ndarray, letter_height: float | None) -> np.ndarray:
+    """The part of the page that holds print, with a margin, when that is a small part
+    (`text_bounds`); else the page."""
+    bounds = text_bounds(gray, letter_height)
+    if bounds is None:
+        return gray
+    left, top, right, bottom = bounds
+    return gray[top:bottom, left:right]
+
+
+def text_bounds(gray: np.ndarray, letter_height: float | None) -> tuple[int, int, int, int] | None:
     """The part of the page that holds print, with a margin, when that is a small part.
 
     A KTP photocopied onto A4 and photographed fills a tenth of the picture with letters
     7 px tall; they must be enlarged 4x, which is affordable for the card, not for the page.
-    A page whose print spreads over most of it is returned as it is.
+    Returns (left, top, right, bottom) of that part; None for a page whose print spreads
+    over most of it.
     """
     if letter_height is None:
-        return gray
+        return None
     small, scale = work_copy(gray)
     ink = ink_mask(small)
     reach = max(3, int(2 * letter_height * scale))  # joins letters, words and lines
@@ -420,17 +458,20 @@ def crop_to_text(gray: np.ndarray, letter_height: float | None) -> np.ndarray:
     stats = components(joined)[1]
     blocks = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= (1.5 * reach) ** 2]  # not dust
     if len(blocks) == 0:
-        return gray
+        return None
     left, top = blocks[:, 0].min(), blocks[:, 1].min()
     right = (blocks[:, 0] + blocks[:, 2]).max()
     bottom = (blocks[:, 1] + blocks[:, 3]).max()
     if (right - left) * (bottom - top) > CROP_AREA * small.shape[0] * small.shape[1]:
-        return gray
+        return None
     margin = reach  # Tesseract misreads print that touches the border
-    return gray[
-        max(0, int((top - margin) / scale)) : int((bottom + margin) / scale) + 1,
-        max(0, int((left - margin) / scale)) : int((right + margin) / scale) + 1,
-    ]
+    h, w = gray.shape[:2]
+    return (
+        max(0, int((left - margin) / scale)),
+        max(0, int((top - margin) / scale)),
+        min(w, int((right + margin) / scale) + 1),
+        min(h, int((bottom + margin) / scale) + 1),
+    )
 
 
 def text_runs_vertically(gray: np.ndarray) -> bool:

@@ -13,7 +13,9 @@ Two engines read pages (`ocr.py`: Tesseract; `ppocr.py`: PP-OCR), chosen here an
 here, page by page: Tesseract reads scans, where it is right and cheap; PP-OCR reads photos (a
 sheet found on a background and straightened, `find_page_quad`, or where its outline is
 missing or leaves text out, its text block: `page.text_page`) and any page that Tesseract
-leaves without a document type even after the orientation recovery. `read_again` is the same
+leaves without a document type even after the orientation recovery. A photo's text lines
+are detected once, on the photo, to find its page; PP-OCR then recognises those lines where
+the page's warp, turns and crops put them, without detecting again. `read_again` is the same
 second engine on an already prepared page, for a document whose fields fail validation
 (`extract.extract_document`). PP-OCR is imported and built only when a page needs it.
 
@@ -40,16 +42,19 @@ from pipeline.reading.page import TextLines, find_text_lines, on_a_surface, text
 from pipeline.reading.preprocess import (
     TARGET_TEXT_HEIGHT,
     Letters,
-    crop_to_text,
     find_letters,
     find_page_quad,
     flatten_background,
+    page_transform,
+    quarter_matrix,
     remove_rules,
     remove_specks,
     rotate_quarter,
     rotate_small,
     scale_for_text,
     skew_angle,
+    small_rotation,
+    text_bounds,
     text_runs_vertically,
     to_gray,
     warp_page,
@@ -61,6 +66,11 @@ MIN_OSD_CONFIDENCE = 1.0
 # px: a photo's letters smaller than this are enlarged for PP-OCR (a KTP photocopied on A4 and
 # sent by WhatsApp has letters of 8 px, which its recogniser misspells); larger ones are not.
 PPOCR_LETTER_HEIGHT = 20
+# px: a photo's lines seen thinner than this by the first look (small print from afar) are
+# detected again on the page, closer: on a photocopied KTP at 4.1 px the colons after its
+# labels were lost, and with them the birth date; KKs at 5-6 px read the same either way.
+# (Through `page.text_page`, small print is looked at closer already.)
+MIN_CARRIED_THICKNESS = 4.5
 GARBAGE_CONFIDENCE = 0.6  # mean word confidence below which a page may be upside down
 
 
@@ -147,6 +157,7 @@ def read_raster(
     cache_dir: Path | None = None,
     second_engine: bool = False,
     page_found: bool = False,
+    lines: np.ndarray | None = None,
 ) -> RasterRead:
     """Prepare one raster page and read it. Raises OcrTimeout like `ocr_image`.
 
@@ -154,7 +165,10 @@ def read_raster(
     make out; without it, Tesseract reads everything (as before the second engine). A photo
     whose sheet has no clean outline (a busy surface), or an outline that leaves text out, is
     found by its text (`page.text_page`). `page_found`: the image is already
-    the page of a photo, cut out; it is read as one."""
+    the page of a photo, cut out; it is read as one. `lines`: the text lines the detector
+    found on `image` ((n, 4, 2) corners, `TextLines.boxes`); a photo's text is detected once,
+    to find its page, and those lines are carried through every turn and crop below to be
+    recognised where they land (`_moved`)."""
     started = time.thread_time()
     gray = to_gray(image)
     result = RasterRead(image=gray, words=[], dpi=dpi, warped=page_found)
@@ -172,7 +186,10 @@ def read_raster(
         read = _read_text_page(image, found, dpi, page, options, cache_dir, notices)
         read.cost.add(result.cost)
         return read
+    if found is not None and found.thickness * found.scale >= MIN_CARRIED_THICKNESS:
+        lines = found.boxes
     if quad is not None:
+        lines = _moved(lines, page_transform(quad)[0])
         gray = warp_page(gray, quad)
         result.warped = True
     # Light and rules first: a shadow band or a table's rules would fool the profile test.
@@ -181,17 +198,26 @@ def read_raster(
     # The side test and the skew search share one small copy (geometry needs no detail).
     small, _ = work_copy(gray)
     if text_runs_vertically(small):
+        shape = gray.shape
         gray, small, letters = _stand_up(gray, small, result)
+        lines = _moved(lines, quarter_matrix(shape, result.rotation))
     result.skew = skew_angle(small)
     if result.rotation == 0 and letters is not None and upside_down(letters, result.skew):
+        lines = _moved(lines, quarter_matrix(gray.shape, 180))
         gray = rotate_quarter(gray, 180)
         result.rotation = 180
+    lines = _moved(lines, small_rotation(gray.shape, -result.skew))
     gray = rotate_small(gray, -result.skew)
     letter_height = letters.height if letters else None
     if second_engine and result.warped:
         result.engine = "ppocr"  # a photo: PP-OCR reads letters of any size, nothing enlarged
+    bounds = None
     if letter_height is not None and letter_height * 1.4 < TARGET_TEXT_HEIGHT:
-        gray = crop_to_text(gray, letter_height)  # what is enlarged, keep small
+        bounds = text_bounds(gray, letter_height)  # what is enlarged, keep small
+    if bounds is not None:
+        left, top, right, bottom = bounds
+        gray = gray[top:bottom, left:right]
+        lines = None if lines is None else lines - np.array([left, top], np.float32)
     if result.engine == "tesseract":
         gray, result.scale = scale_for_text(gray, letter_height)
     elif letter_height is not None and letter_height < PPOCR_LETTER_HEIGHT:
@@ -201,10 +227,11 @@ def read_raster(
         )
     result.dpi = round(dpi * result.scale)
     result.letter_height = letter_height * result.scale if letter_height else None
+    lines = None if lines is None else lines * np.float32(result.scale)
 
-    def ocr(img: np.ndarray, first: bool) -> list[Word]:
+    def ocr(img: np.ndarray, first: bool, on: np.ndarray | None) -> list[Word]:
         if result.engine == "ppocr":
-            return _ppocr(img, page, result.letter_height, result.cost)
+            return _ppocr(img, page, result.letter_height, result.cost, on)
         begun = _children_cpu()
         try:
             return ocr_image(img, _with_dpi(options, result.dpi), page, cache_dir)
@@ -215,7 +242,7 @@ def read_raster(
             else:
                 result.cost.extra += spent
 
-    reading = _reading(ocr(gray, first=True))
+    reading = _reading(ocr(gray, True, lines))
     if _looks_unreadable(reading):
         # Upside down, or turned the wrong way after the side test: OSD says which; when it
         # is unsure the half turn is simply tried. The better reading is kept.
@@ -224,12 +251,13 @@ def read_raster(
         turn = orientation.rotate if sure else 180
         if turn:
             turned = rotate_quarter(gray, turn)
-            again = _reading(ocr(turned, first=False))
+            turned_lines = _moved(lines, quarter_matrix(gray.shape, turn))
+            again = _reading(ocr(turned, False, turned_lines))
             if _score(again) > _score(reading):
-                gray, reading = turned, again
+                gray, reading, lines = turned, again, turned_lines
                 result.rotation = (result.rotation + turn) % 360
         if second_engine and result.engine == "tesseract" and _looks_unreadable(reading):
-            again = _reading(_ppocr(gray, page, result.letter_height, result.cost))
+            again = _reading(_ppocr(gray, page, result.letter_height, result.cost, lines))
             if _score(again) > _score(reading):
                 reading, result.engine = again, "ppocr"
     result.image, result.words = gray, reading.words
@@ -266,18 +294,44 @@ def _read_text_page(
     begun = time.thread_time()
     found = text_page(image, lines)
     spent = time.thread_time() - begun
-    result = read_raster(found.image, dpi, page, options, cache_dir, True, page_found=True)
+    on_page = _moved(lines.boxes, found.matrix)
+    result = read_raster(
+        found.image, dpi, page, options, cache_dir, True, page_found=True, lines=on_page
+    )
     result.notices = notices
     result.rotation = (result.rotation - round(found.angle / 90) * 90) % 360
     result.cost.second += spent
     return result
 
 
-def _ppocr(image: np.ndarray, page: int, letter_height: float | None, cost: Cost) -> list[Word]:
+def _moved(corners: np.ndarray | None, matrix: np.ndarray | None) -> np.ndarray | None:
+    """Points ((n, 4, 2) corners) moved as a page transform (2x3 affine, 3x3 perspective)
+    moves the image they lie on; None stays None, and so do points under no transform."""
+    if corners is None or matrix is None or not len(corners):
+        return corners
+    flat = corners.reshape(-1, 1, 2).astype(np.float32)
+    if matrix.shape[0] == 3:
+        moved = cv2.perspectiveTransform(flat, matrix.astype(np.float64))
+    else:
+        moved = cv2.transform(flat, matrix.astype(np.float64))
+    return moved.reshape(-1, 4, 2)
+
+
+def _ppocr(
+    image: np.ndarray,
+    page: int,
+    letter_height: float | None,
+    cost: Cost,
+    lines: np.ndarray | None = None,
+) -> list[Word]:
+    """PP-OCR's words: on the text lines given (found by an earlier look, carried here), or
+    on those its detector finds."""
     from pipeline.reading import ppocr  # imported on first need: scans never load it
 
     begun = time.thread_time()
     try:
+        if lines is not None:
+            return ppocr.read_lines(image, lines, page)
         return ppocr.read_image(image, page, letter_height)
     finally:
         cost.second += time.thread_time() - begun

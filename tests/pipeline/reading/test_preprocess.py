@@ -13,8 +13,13 @@ from pipeline.reading.preprocess import (
     crop_to_text,
     find_page_quad,
     flatten_background,
+    quarter_matrix,
     remove_rules,
     remove_specks,
+    rotate_quarter,
+    rotate_small,
+    small_rotation,
+    text_bounds,
     to_gray,
     warp_page,
 )
@@ -142,3 +147,37 @@ def test_crop_to_text_keeps_all_print_and_leaves_a_full_page_alone():
     cropped = crop_to_text(page, 35.0)
     assert (cropped < 128).sum() == (page < 128).sum()
     assert cropped is page
+
+
+def _box_of(image: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(image < 128)  # the ink
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _moved_box(box: tuple[int, int, int, int], matrix: np.ndarray) -> tuple[float, ...]:
+    left, top, right, bottom = box
+    corners = np.float32([[[left, top], [right, top], [right, bottom], [left, bottom]]])
+    moved = cv2.transform(corners, matrix)[0]
+    return (*moved.min(axis=0), *moved.max(axis=0))
+
+
+def test_the_turn_matrices_move_points_where_the_turns_move_pixels():
+    """A photo's text lines are carried through the page's turns by these matrices."""
+    image = np.full((300, 500), 255, np.uint8)
+    image[40:90, 60:260] = 0
+    for degrees in (0, 90, 180, 270):
+        turned = rotate_quarter(image, degrees)
+        moved = _moved_box(_box_of(image), quarter_matrix(image.shape, degrees))
+        assert np.allclose(moved, _box_of(turned), atol=1)
+    tilted = rotate_small(image, 4.0)
+    moved = _moved_box(_box_of(image), small_rotation(image.shape, 4.0))
+    assert np.allclose(moved, _box_of(tilted), atol=3)
+    assert small_rotation(image.shape, 0.1) is None
+
+
+def test_text_bounds_are_where_crop_to_text_cuts():
+    page = np.full((2000, 1400), 255, np.uint8)
+    page[300:420, 200:700] = 0
+    left, top, right, bottom = text_bounds(page, 35.0)
+    assert left <= 200 and top <= 300 and right >= 700 and bottom >= 420
+    assert crop_to_text(page, 35.0).shape == (bottom - top, right - left)

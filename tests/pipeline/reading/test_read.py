@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from extractors.lines import group_lines
 from extractors.nik import extract_nik
+from fixtures.capture import CONDITIONS
+from pipeline.reading import ppocr
 from pipeline.reading.ocr import OcrOptions
 from pipeline.reading.preprocess import (
     rotate_quarter,
@@ -119,3 +125,23 @@ def test_a_photo_is_judged_by_the_text_lines_it_is_read_from(tmp_path):
     image, _, _ = photograph(page, random.Random("7101:batik:0"), "batik", send="whatsapp")
     result = read_raster(np.asarray(image.convert("RGB")), 300, 1, OcrOptions(), None, True)
     assert result.notices == []
+
+
+@pytest.mark.parametrize("turn", [0, 90])
+def test_a_photo_is_detected_once_and_read_as_a_fresh_detection_reads_it(page, turn, monkeypatch):
+    """The lines found on the photo, carried through warp, turns and deskew, give the words
+    that detecting the prepared page again gives (the second detection it saves)."""
+    image, _, _ = CONDITIONS["phone_photo"](Image.fromarray(page), random.Random(3))
+    photo = rotate_quarter(np.asarray(image.convert("RGB")), turn)
+    detections = []
+    real = ppocr.detect
+    monkeypatch.setattr(ppocr, "detect", lambda *a, **k: detections.append(1) or real(*a, **k))
+    result = read_raster(photo, 300, 1, OcrOptions(), second_engine=True)
+    assert result.engine == "ppocr"
+    assert detections == []
+    nik, _ = extract_nik(group_lines(result.words))
+    assert nik.value == "6101014507890003"
+    once = Counter(w.text for w in result.words)
+    fresh = Counter(w.text for w in ppocr.read_image(result.image))
+    common = sum((once & fresh).values())
+    assert common >= 0.9 * max(sum(once.values()), sum(fresh.values()))

@@ -222,10 +222,13 @@ def slashed_roman_month(text: str) -> tuple[str, int]:
 
 def roman_month(number: str) -> str:
     """Letter numbers put the month in Roman numerals before the year (`.../II/2026`);
-    OCR reads `I` as `1` or `l` there, so that one segment is read back as Roman."""
+    OCR reads `I` as `1` or `l` there, so that one segment is read back as Roman; a stroke
+    of the slash read as one more `1` before the month (`/1IX/`) is dropped."""
     parts = number.split("/")
     if len(parts) >= 3 and re.fullmatch(r"\d{4}", parts[-1]) and _ROMAN_LOOKALIKE.match(parts[-2]):
         candidate = re.sub(r"[l1|]", "I", parts[-2])
+        if candidate not in _ROMAN_MONTHS and parts[-2][0] in "l1|":
+            candidate = candidate[1:]
         if candidate in _ROMAN_MONTHS:
             parts[-2] = candidate
     return "/".join(parts)

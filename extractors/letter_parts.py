@@ -7,6 +7,7 @@ from statistics import median
 
 from extractors.confidence import evidence_of, scored_field
 from extractors.dates import find_dates, parse_date
+from extractors.digits import OCR_DIGIT_MAP
 from extractors.labels import column_runs, continuation, find_label, label_regex, label_table
 from models import Field, Line, Word
 
@@ -158,8 +159,12 @@ def header_value(
     return Field(name=name)
 
 
-# A colon OCR read as a 1 glued to the day: `Tanggal Lahir 111 - 07 - 1963`.
-_GLUED_COLON = re.compile(r"^\s*[:;]?\s*[1lI|!][:;]?(?=\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4})")
+# A colon OCR read as a 1 glued to the day: `Tanggal Lahir 111 - 07 - 1963`, also with a
+# typewriter's zero read as a letter in the month (`122 - O1 - 1979`).
+_DIGIT = "0-9" + re.escape("".join(OCR_DIGIT_MAP))
+_GLUED_COLON = re.compile(
+    rf"^\s*[:;]?\s*[1lI|!][:;]?(?=[{_DIGIT}]{{1,2}}\s*[-/.]\s*[{_DIGIT}]{{1,2}}\s*[-/.]\s*\d{{4}})"
+)
 
 
 def _glued_birth_date(lines: list[Line]) -> Field:

@@ -18,6 +18,9 @@ from models import Field, Line
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*")
 _SPACED_JOINER = re.compile(r"\s*([./\-])\s*(?=[A-Za-z0-9])")
 _PRINTED_SLASH = re.compile(r"(?<=[A-Za-z0-9])\s+/\s+(?=[A-Za-z0-9])")
+# A typewriter's dot between digit groups read as a comma (`1882.43, 33`): no register
+# number prints a comma.
+_COMMA_DOT = re.compile(r"(?<=\d),\s?(?=\d)")
 
 
 # A number printed one digit per box (`| 0 | 1 | 2 | 3 | 4 | 5 |`), OCR keeping some rules.
@@ -26,7 +29,7 @@ _DIGIT_BOXES = re.compile(r"^[|\[\]]{0,2}\s*(?:\d(?:\s*[|\[\]]{1,2}\s*|\s+)){3,}
 
 def clean_register_number(value: str) -> str | None:
     """The identifier at the start of `value`, or None when it holds too few digits."""
-    value = value.strip(" :;")
+    value = _COMMA_DOT.sub(".", value.strip(" :;"))
     boxes = _DIGIT_BOXES.match(value)
     if boxes:
         return "".join(ch for ch in boxes.group(0) if ch.isdigit())

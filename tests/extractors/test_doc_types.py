@@ -27,6 +27,9 @@ def test_roman_month_only_before_the_year():
     assert roman_month("400/123/DS/11/2026") == "400/123/DS/II/2026"
     assert roman_month("400/1/DS/IV/2026") == "400/1/DS/IV/2026"
     assert roman_month("400/123/DS/13/2026") == "400/123/DS/13/2026"
+    # sktm/form_desa on a clean scan: `/IX/` read as `/1IX/`; `/1II/` stays three strokes.
+    assert roman_month("474/286/KESRA/1IX/2025") == "474/286/KESRA/IX/2025"
+    assert roman_month("474/286/KESRA/1II/2025") == "474/286/KESRA/III/2025"
 
 
 def test_slash_and_roman_month_read_as_exclamation_marks():

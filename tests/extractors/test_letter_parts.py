@@ -43,3 +43,9 @@ def test_a_birth_date_whose_colon_was_read_as_a_digit_glued_to_the_day():
     for text in ("Tanggal Lahir : 111 - 07 - 1963", "Tanggal Lahir 111 - 07 - 1963"):
         assert birth_date(lines_from_text(text)).value == "1963-07-11", text
     assert birth_date(lines_from_text("Tgl Lahir : 11-07-1963")).value == "1963-07-11"
+
+
+def test_a_glued_colon_before_a_month_read_with_a_letter_o():
+    """sktm/form_desa, typewriter font, as Tesseract read a clean scan."""
+    lines = lines_from_text("Tempat Lahir : Sijunjung\nTanggal Lahir 122 - O1 - 1979")
+    assert birth_date(lines).value == "1979-01-22"

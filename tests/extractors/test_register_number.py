@@ -60,6 +60,11 @@ def test_dot_leader_glued_to_the_label_and_colon_read_as_one():
     assert extract_register_number(lines_from_text("NO. CM... 1 2754.53.45")).value == "2754.53.45"
 
 
+def test_a_typewriter_dot_read_as_a_comma():
+    """faskes_letter/typewriter_klinik on a clean scan: `1882.43.33` read as `1882.43, 33`."""
+    assert extract_register_number(lines_from_text("NO. CM... 1 1882.43, 33")).value == "1882.43.33"
+
+
 @pytest.mark.parametrize(
     "value", ["0 1 2 3 4 5", "| 0 | 1 | 2 | 3 | 4 | 5 |", "0|1|2|3|4|5", "[0][1][2][3][4][5]"]
 )

@@ -40,7 +40,8 @@ _FACILITY = re.compile(
 )
 # Letterhead lines; a logo beside the text often adds a stray OCR token before the word.
 _VILLAGE = re.compile(
-    r"(?:^|\s)(?:PEMERINTAH\s+)?(?:DESA|KELURAHAN|KAMPUNG|NAGARI|GAMPONG)\s+([A-Z].*)$",
+    r"(?:^|\s)(?:PEMERINTAH\s+)?(?:DESA|KELURAHAN|KAMPUNG|NAGARI|GAMPONG|KANTOR\s+LURAH)\s+"
+    r"([A-Z].*)$",
     re.IGNORECASE,
 )
 _DISTRICT = re.compile(r"(?:^|\s)KECAMATAN\s+([A-Z].*)$", re.IGNORECASE)
@@ -124,7 +125,8 @@ def sktm(lines: list[Line]) -> ExtractedFields:
     for name, pattern in (("village", _VILLAGE), ("district", _DISTRICT)):
         place = _place(header_value(lines, pattern, name))
         # A form prints them as fields (`Pemerintah Desa/Kelurahan : MAJIKO TONGONE`).
-        out.add(place if place.value else _labelled_place(lines, name))
+        place = place if place.value else _labelled_place(lines, name)
+        out.add(_as_most_printed(place, lines))
     out.add(_letter_number(lines))
     out.add(letter_date(lines))
     return out
@@ -178,6 +180,34 @@ def _place(field: Field) -> Field:
     if not value:
         return Field(name=field.name)
     return field.model_copy(update={"value": value})
+
+
+def _as_most_printed(field: Field, lines: list[Line]) -> Field:
+    """A place an SKTM names again and again (kop, body, place-date line, signature): the
+    spelling printed most often, among those a letter or two away from the one read
+    (`KANTOR KEPALA DESA BARUGAF` in a large kop font, `Desa Barugae` three times below)."""
+    if field.value is None:
+        return field
+    want = field.value.split()
+    counts: dict[str, int] = {}
+    for line in lines:
+        tokens = re.findall(r"[A-Za-z'\-]+", line.text.upper())
+        for i in range(len(tokens) - len(want) + 1):
+            window = tokens[i : i + len(want)]
+            if _letters_apart(window, want) <= max(1, len("".join(want)) // 6):
+                spelling = " ".join(window)
+                counts[spelling] = counts.get(spelling, 0) + 1
+    best = max(counts, key=lambda k: (counts[k], k == field.value), default=field.value)
+    if counts.get(best, 0) <= counts.get(field.value, 0):
+        return field
+    return field.model_copy(update={"value": best})
+
+
+def _letters_apart(a: list[str], b: list[str]) -> int:
+    """Letters that differ between two word lists of equal word lengths (99 otherwise)."""
+    if [len(w) for w in a] != [len(w) for w in b]:
+        return 99
+    return sum(x != y for p, q in zip(a, b, strict=True) for x, y in zip(p, q, strict=True))
 
 
 # Segments joined by slashes, or by a dash after a space as typists do (`474/120 -Ket/Ds-2009`).

@@ -129,3 +129,25 @@ def test_sktm_form_prints_village_and_district_as_fields():
     )
     fields = sktm(lines_from_text(text)).fields
     assert (fields["village"].value, fields["district"].value) == ("MAJIKO TONGONE", "WASILE UTARA")
+
+
+def test_sktm_village_of_a_kantor_lurah_kop():
+    """sktm/word_kantor_desa for a kelurahan, as Tesseract read a clean scan."""
+    text = (
+        "PEMERINTAH KOTA BANDUNG\nfk KECAMATAN GEDEBAGE\nNY4 KANTOR LURAH CISARANTEN KIDUL\n"
+        "SURAT KETERANGAN TIDAK MAMPU\nNama : MALIKA NASYIAH\n" + "Agama : Islam\n" * 8
+    )
+    assert sktm(lines_from_text(text)).fields["village"].value == "CISARANTEN KIDUL"
+
+
+def test_sktm_village_misread_in_the_kop_is_spelled_as_the_letter_prints_it_most():
+    """sktm/word_kantor_desa: the kop's large letters read `BARUGAF`, the body `Barugae`."""
+    text = (
+        "PEMERINTAH KABUPATEN BULUKUMBA\nIk KECAMATAN BULUKUMPA\nNY KANTOR KEPALA DESA BARUGAF\n"
+        "SURAT KETERANGAN TIDAK MAMPU\nYang bertanda tangan di bawah ini Kepala Desa Barugae\n"
+        "Orang tersebut di atas benar-benar penduduk Desa Barugae yang berdomisili di\n"
+        "Barugae, 12 - 09 - 2025\nKepala Desa Barugae\n"
+    )
+    assert sktm(lines_from_text(text)).fields["village"].value == "BARUGAE"
+    once = text.split("SURAT")[0] + "Agama : Islam\n" * 8 + "Kepala Desa Barugae\n"
+    assert sktm(lines_from_text(once)).fields["village"].value == "BARUGAF"  # one against one

@@ -76,3 +76,24 @@ def test_digits_printed_one_per_box(value):
 def test_a_number_and_words_are_not_digit_boxes():
     assert clean_register_number("1234 5 Rawat") == "1234"
     assert clean_register_number("00.12.34") == "00.12.34"
+
+
+def test_a_register_number_in_running_text():
+    """faskes_letter/typewriter_rm_text as Tesseract read clean scans: the label in a
+    sentence, its number after it without a colon, or first on the next line."""
+    cases = {
+        "adalah benar pasien kami yang terdaftar dengan No. Rekam Medis 757688-0226\n"
+        "dan telah menjalani pemeriksaan": "757688-0226",
+        "adalah pasien Klinik Pratama Sehat (No. RM 555503) dan telah": "555503",
+        "adalah pasien Klinik Pratama Mitra Keluarga Sehat (Nomor Rekam Medis\n"
+        "441425-0925) dan telah menjalani pemeriksaan": "441425-0925",
+    }
+    for text, value in cases.items():
+        field = extract_register_number(lines_from_text(text))
+        assert field.value == value, text
+        assert field.boxes
+
+
+def test_a_register_label_in_a_sentence_without_a_number_is_none():
+    text = "Nomor Rekam Medis pasien tersebut belum ada\nNama : SITI"
+    assert extract_register_number(lines_from_text(text)).value is None

@@ -11,9 +11,11 @@ from extractors.digits import OCR_DIGIT_MAP
 from extractors.labels import column_runs, continuation, find_label, label_regex, label_table
 from models import Field, Line, Word
 
-# Words on a line that make its date something other than the letter's own date.
+# Words on a line that make its date something other than the letter's own date (`umur` as
+# a word of its own: the village of `Sumur Anyir, 1 Januari 2026` dates the letter).
 _NOT_LETTER_DATE = re.compile(
-    r"lahir|s\.?/d|sampai|hingga|masuk|keluar|periksa|kontrol|berlaku|tgl\.?\s*rawat|umur",
+    r"lahir|s\.?/d|sampai|hingga|masuk|keluar|periksa|kontrol|berlaku|tgl\.?\s*rawat|"
+    r"(?<![a-z])umur",
     re.IGNORECASE,
 )
 _PLACE_DATE = re.compile(r"^[A-Za-z][A-Za-z .'\-]{1,40},\s*")

@@ -49,3 +49,9 @@ def test_a_glued_colon_before_a_month_read_with_a_letter_o():
     """sktm/form_desa, typewriter font, as Tesseract read a clean scan."""
     lines = lines_from_text("Tempat Lahir : Sijunjung\nTanggal Lahir 122 - O1 - 1979")
     assert birth_date(lines).value == "1979-01-22"
+
+
+def test_a_place_date_line_of_a_village_whose_name_holds_umur():
+    """sktm/pemdes_sktm: `Sumur Anyir, 1 Januari 2026` is the letter date, not an age line."""
+    lines = lines_from_text("Umur : 45 Tahun 01-01-1981\nSumur Anyir, 1 Januari 2026\nKepala Desa")
+    assert letter_date(lines).value == "2026-01-01"

@@ -29,8 +29,9 @@ class Diagnosis:
 _GARBLED_CODE = re.compile(r"^\d{3}[.,]\d{1,2}\s+(?:[-–]\s+)?(?=[A-Za-z]{3})")
 
 
-# The same in brackets after the words (`Hipertensi esensial (110)`: I10).
-_GARBLED_TAIL = re.compile(r"\s*[(\[]\s*\d{3}(?:[.,]\d{1,2})?\s*[)\]]$")
+# The same in brackets after the words (`Hipertensi esensial (110)`: I10; `(10)`: its letter
+# lost).
+_GARBLED_TAIL = re.compile(r"\s*[(\[]\s*\d{2,3}(?:[.,]\d{1,2})?\s*[)\]]$")
 
 
 def strip_code(text: str) -> str:

@@ -126,6 +126,8 @@ def sktm(lines: list[Line]) -> ExtractedFields:
         place = _place(header_value(lines, pattern, name))
         # A form prints them as fields (`Pemerintah Desa/Kelurahan : MAJIKO TONGONE`).
         place = place if place.value else _labelled_place(lines, name)
+        if name == "village" and place.value is None:
+            place = _village_in_body(lines)
         out.add(_as_most_printed(place, lines))
     out.add(_letter_number(lines))
     out.add(letter_date(lines))
@@ -173,13 +175,37 @@ _NEXT_LEVEL = re.compile(r"\s+(?:KECAMATAN|KEC\.|KABUPATEN|KAB\.|PROVINSI)\b.*$"
 
 
 def _place(field: Field) -> Field:
-    """A village or district name alone, upper-cased like the rest of the contract's names."""
+    """A village or district name alone, upper-cased like the rest of the contract's names;
+    a comma ends it (`Kepala Desa Janji Raja, menerangkan …` when the kop was not read)."""
     if field.value is None:
         return field
-    value = _NEXT_LEVEL.sub("", field.value).strip(" ,.").upper()
+    value = _NEXT_LEVEL.sub("", field.value.split(",")[0]).strip(" ,.").upper()
     if not value:
         return Field(name=field.name)
     return field.model_copy(update={"value": value})
+
+
+# The village as the body names it, when the kop was not read (a photo cut or glared at the
+# top): `Kepala Desa Barugae`, `penduduk Kelurahan Loloan Barat yang …`.
+_VILLAGE_IN_BODY = re.compile(
+    r"(?:Kepala\s+Desa|Lurah|penduduk\s+(?:Desa|Kelurahan))\s+((?:[A-Z][A-Za-z'\-]*\s?){1,4})"
+)
+
+
+def _village_in_body(lines: list[Line]) -> Field:
+    """The first village the body names after its head's title or `penduduk Desa`, less sure
+    than a kop or a labelled row."""
+    for line in lines:
+        m = _VILLAGE_IN_BODY.search(line.text)
+        if m is None:
+            continue
+        found = _place(Field(name="village", value=m.group(1)))
+        if found.value:
+            words = [w for w in line.words if w.text.strip(",.").upper() in found.value.split()]
+            evidence = evidence_of(words or line.words, anchored=False)
+            boxes = [w.box for w in words or line.words]
+            return scored_field("village", found.value, evidence, line.page, boxes)
+    return Field(name="village")
 
 
 def _as_most_printed(field: Field, lines: list[Line]) -> Field:
@@ -253,12 +279,15 @@ def slashed_roman_month(text: str) -> tuple[str, int]:
 def roman_month(number: str) -> str:
     """Letter numbers put the month in Roman numerals before the year (`.../II/2026`);
     OCR reads `I` as `1` or `l` there, so that one segment is read back as Roman; a stroke
-    of the slash read as one more `1` before the month (`/1IX/`) is dropped."""
+    read as one more `1` beside the month (`/1IX/`, `/XII1/`) is dropped."""
     parts = number.split("/")
     if len(parts) >= 3 and re.fullmatch(r"\d{4}", parts[-1]) and _ROMAN_LOOKALIKE.match(parts[-2]):
         candidate = re.sub(r"[l1|]", "I", parts[-2])
-        if candidate not in _ROMAN_MONTHS and parts[-2][0] in "l1|":
-            candidate = candidate[1:]
+        if candidate not in _ROMAN_MONTHS:  # one stroke too many, read at either end
+            ends = [candidate[1:]] * (parts[-2][0] in "l1|") + [candidate[:-1]] * (
+                parts[-2][-1] in "l1|"
+            )
+            candidate = next((c for c in ends if c in _ROMAN_MONTHS), candidate)
         if candidate in _ROMAN_MONTHS:
             parts[-2] = candidate
     return "/".join(parts)

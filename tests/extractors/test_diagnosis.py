@@ -73,6 +73,7 @@ def test_strip_code_dash_form():
 def test_strip_a_bracketed_code_whose_letter_was_read_as_a_digit():
     """faskes_letter/rujukan_form on a clean scan: `Hipertensi esensial (I10)` read `(110)`."""
     assert strip_code("Hipertensi esensial (110)") == "Hipertensi esensial"
+    assert strip_code("HYPERTENSION DAN DM TIPE 2 (10)") == "HYPERTENSION DAN DM TIPE 2"  # klinik
 
 
 def test_code_whose_letter_i_was_read_as_one():

@@ -30,6 +30,7 @@ def test_roman_month_only_before_the_year():
     # sktm/form_desa on a clean scan: `/IX/` read as `/1IX/`; `/1II/` stays three strokes.
     assert roman_month("474/286/KESRA/1IX/2025") == "474/286/KESRA/IX/2025"
     assert roman_month("474/286/KESRA/1II/2025") == "474/286/KESRA/III/2025"
+    assert roman_month("401/060/PEM/XII1/2025") == "401/060/PEM/XII/2025"  # opensid_rtf
 
 
 def test_slash_and_roman_month_read_as_exclamation_marks():
@@ -151,3 +152,25 @@ def test_sktm_village_misread_in_the_kop_is_spelled_as_the_letter_prints_it_most
     assert sktm(lines_from_text(text)).fields["village"].value == "BARUGAE"
     once = text.split("SURAT")[0] + "Agama : Islam\n" * 8 + "Kepala Desa Barugae\n"
     assert sktm(lines_from_text(once)).fields["village"].value == "BARUGAF"  # one against one
+
+
+def test_sktm_village_from_the_opening_sentence_stops_at_its_comma():
+    """sktm/form_desa on a WhatsApp photo: the form's village row unread, the opening sentence
+    `… Kepala Desa Janji Raja, menerangkan …` in the top of the page names it."""
+    text = (
+        "Kecamatan : SIANJUR MULA MULA\nSURAT KETERANGAN TIDAK MAMPU\n"
+        "Yang bertanda tangan di bawah ini Kepala Desa Janji Raja, menerangkan dengan\n"
+        + "Agama : Islam\n"
+        * 8
+    )
+    assert sktm(lines_from_text(text)).fields["village"].value == "JANJI RAJA"
+
+
+def test_sktm_village_named_in_the_body_when_the_kop_was_not_read():
+    """sktm/word_kantor_desa photographed on batik: the kop lost, the body names the village."""
+    text = (
+        "SURAT KETERANGAN TIDAK MAMPU\nNomor : 474/120 -Ket/Ds-2009/I/2026\n"
+        "Yang bertanda tangan di bawah ini Lurah Loloan Barat Kecamatan Negara Kabupaten\n"
+        "Orang tersebut di atas benar-benar penduduk Kelurahan Loloan Barat yang berdomisili\n"
+    )
+    assert sktm(lines_from_text(text)).fields["village"].value == "LOLOAN BARAT"

@@ -8,7 +8,14 @@ from statistics import median
 from extractors.confidence import evidence_of, scored_field
 from extractors.dates import find_dates, parse_date
 from extractors.digits import OCR_DIGIT_MAP
-from extractors.labels import column_runs, continuation, find_label, label_regex, label_table
+from extractors.labels import (
+    LabelHit,
+    column_runs,
+    continuation,
+    label_regex,
+    label_table,
+    top_labels,
+)
 from models import Field, Line, Word
 
 # Words on a line that make its date something other than the letter's own date (`umur` as
@@ -189,10 +196,15 @@ def _glued_birth_date(lines: list[Line]) -> Field:
 
 def birth_date(lines: list[Line]) -> Field:
     """The printed birth date after its label; a date that wrapped onto the next line
-    (`KONAWE, 7 Maret` / `2005`) is read with its continuation."""
-    hit = find_label(lines, "birth_date")
-    if hit is None:
-        return _glued_birth_date(lines)
+    (`KONAWE, 7 Maret` / `2005`) is read with its continuation. A label whose value holds no
+    date (`Tempat Lahir : Batu Bara` above `Tanggal Lahir : …`) gives way to the next."""
+    for hit in top_labels(lines, "birth_date"):
+        if hit.value and (found := _dated(lines, hit)) is not None:
+            return found
+    return _glued_birth_date(lines)
+
+
+def _dated(lines: list[Line], hit: LabelHit) -> Field | None:
     words = list(hit.words)
     parsed = parse_date(hit.value, kind="birth")
     if parsed is None:
@@ -200,7 +212,7 @@ def birth_date(lines: list[Line]) -> Field:
         words += more
         parsed = parse_date(" ".join([hit.value, *(w.text for w in more)]), kind="birth")
     if parsed is None:
-        return _glued_birth_date(lines)
+        return None
     digit_words = [w for w in words if any(ch.isdigit() for ch in w.text)] or words
     evidence = evidence_of(words, **hit.flags)
     return scored_field(

@@ -55,3 +55,12 @@ def test_a_place_date_line_of_a_village_whose_name_holds_umur():
     """sktm/pemdes_sktm: `Sumur Anyir, 1 Januari 2026` is the letter date, not an age line."""
     lines = lines_from_text("Umur : 45 Tahun 01-01-1981\nSumur Anyir, 1 Januari 2026\nKepala Desa")
     assert letter_date(lines).value == "2026-01-01"
+
+
+def test_birth_date_under_its_own_label_after_a_place_of_birth_row():
+    """sktm/form_desa on WhatsApp photos, read by PP-OCR: `Tempat Lahir` (a place) above
+    `Tanggal Lahir` (the date); both labels name the birth."""
+    lines = lines_from_text(
+        "Tempat Lahir : Batu Bara\nTanggal Lahir : 03 - 10 - 1987\nAgama : Islam"
+    )
+    assert birth_date(lines).value == "1987-10-03"

@@ -6,7 +6,7 @@ import re
 from statistics import median
 
 from extractors.confidence import evidence_of, scored_field
-from extractors.dates import find_dates, parse_date
+from extractors.dates import find_dates, parse_date, parse_digit_boxes
 from extractors.digits import OCR_DIGIT_MAP
 from extractors.labels import (
     LabelHit,
@@ -211,6 +211,7 @@ def _dated(lines: list[Line], hit: LabelHit) -> Field | None:
         more = continuation(lines, hit, max_lines=1)
         words += more
         parsed = parse_date(" ".join([hit.value, *(w.text for w in more)]), kind="birth")
+    parsed = parsed or parse_digit_boxes(hit.value)
     if parsed is None:
         return None
     digit_words = [w for w in words if any(ch.isdigit() for ch in w.text)] or words

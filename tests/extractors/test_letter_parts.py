@@ -64,3 +64,9 @@ def test_birth_date_under_its_own_label_after_a_place_of_birth_row():
         "Tempat Lahir : Batu Bara\nTanggal Lahir : 03 - 10 - 1987\nAgama : Islam"
     )
     assert birth_date(lines).value == "1987-10-03"
+
+
+def test_birth_date_printed_one_digit_per_box():
+    """faskes_letter/identity_table read by PP-OCR: `Tgl. Lahir : |2|7| |0|7| |1|9|6|2|`."""
+    lines = lines_from_text("Tgl. Lahir : | 2 | 7 | | 0 | 7 |1 | 9 |6 |2 |\nNIK : 9507026707620622")
+    assert birth_date(lines).value == "1962-07-27"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from extractors.confidence import evidence_of, scored_field
-from extractors.labels import TextLine, find_labels, label_regex, label_table
+from extractors.labels import TextLine, find_labels, label_regex, label_table, label_weight
 from models import Field, Line
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*")
@@ -54,7 +54,8 @@ def _digits(text: str) -> int:
 
 
 def extract_register_number(lines: list[Line]) -> Field:
-    for hit in find_labels(lines, "register_number"):
+    hits = find_labels(lines, "register_number")
+    for hit in sorted(hits, key=lambda h: -label_weight("register_number", h.label)):
         value = clean_register_number(hit.value)
         if value is None:
             continue

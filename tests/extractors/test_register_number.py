@@ -97,3 +97,11 @@ def test_a_register_number_in_running_text():
 def test_a_register_label_in_a_sentence_without_a_number_is_none():
     text = "Nomor Rekam Medis pasien tersebut belum ada\nNama : SITI"
     assert extract_register_number(lines_from_text(text)).value is None
+
+
+def test_the_record_number_wins_over_the_visit_registration():
+    """faskes_letter/identity_table on a 200-dpi scan: `No. RM` and `No. Reg` both printed;
+    the register number is the patient's record number, wherever the cells stand."""
+    lines = lines_from_text("No. Reg : 202511257933\nNo. RM : 824824\nNama : VIKTOR")
+    assert extract_register_number(lines).value == "824824"
+    assert extract_register_number(lines_from_text("No. Reg : 202511257933")).value

@@ -159,3 +159,16 @@ def parse_date(
     """
     dates = find_dates(text, reference=reference, kind=kind)
     return dates[0][0] if dates else None
+
+
+# A form's date printed one digit per box (`| 2 | 7 | | 0 | 7 | | 1 | 9 | 6 | 2 |`): digits,
+# spaces and what is left of the boxes' sides, nothing else.
+_DIGIT_BOXES = re.compile(r"^[\s|\[\]!]*(?:\d[\s|\[\]!]*){8}$")
+
+
+def parse_digit_boxes(text: str, *, kind: DateKind = "birth") -> date | None:
+    """A date written `dd mm yyyy` one digit per box, or None."""
+    if not _DIGIT_BOXES.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    return _resolve(int(digits[:2]), int(digits[2:4]), digits[4:], _today(), kind)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
 
 from extractors.absence import BLANK_MARK
 from extractors.confidence import evidence_of, scored_field
 from extractors.icd10 import find_codes, known_code, repair_code_slots
-from extractors.labels import continuation, find_label, label_regex, label_table
+from extractors.labels import TextLine, continuation, find_label, label_regex, label_table
 from extractors.tables import Row, find_table
 from models import Box, Field, Line, Word
 
@@ -25,11 +29,16 @@ class Diagnosis:
 _GARBLED_CODE = re.compile(r"^\d{3}[.,]\d{1,2}\s+(?:[-–]\s+)?(?=[A-Za-z]{3})")
 
 
+# The same in brackets after the words (`Hipertensi esensial (110)`: I10; `(10)`: its letter
+# lost).
+_GARBLED_TAIL = re.compile(r"\s*[(\[]\s*\d{2,3}(?:[.,]\d{1,2})?\s*[)\]]$")
+
+
 def strip_code(text: str) -> str:
     """The diagnosis text without its ICD-10 code and the brackets or dash around it."""
     for code in reversed(find_codes(text)):
         text = text[: code.start] + " " + text[code.end :]
-    text = _GARBLED_CODE.sub("", text.strip())
+    text = _GARBLED_TAIL.sub("", _GARBLED_CODE.sub("", text.strip()))
     text = re.sub(r"\(\s*\)|\[\s*\]", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text.strip(" -–:;,/")
@@ -117,6 +126,69 @@ def _by_code(lines: list[Line]) -> Diagnosis | None:
     return None
 
 
+@cache
+def _sentence_cues() -> tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]:
+    """Cues before a diagnosis in running text, what ends it and words that point back to
+    one printed elsewhere (`data/diagnosis_sentence.yaml`)."""
+    text = resources.files("extractors").joinpath("data/diagnosis_sentence.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    ends = "|".join(re.escape(e).replace(r"\ ", r"\s+") for e in data["ends"])
+    back = "|".join(re.escape(e).replace(r"\ ", r"\s+") for e in data["back"])
+    cues = tuple(sorted(data["cues"], key=len, reverse=True))
+    return (
+        cues,
+        re.compile(rf"\s+(?:{ends})(?![A-Za-z])|[.;](?=\s|$)", re.IGNORECASE),
+        re.compile(rf"^(?:{back})(?![A-Za-z])", re.IGNORECASE),
+    )
+
+
+def _in_sentence(lines: list[Line]) -> Diagnosis | None:
+    """No label: `… kami rujuk dengan diagnosa Demam tifoid (A01.0) untuk mendapatkan …`, the
+    words after the cue up to the word that goes on with the sentence, over a line break too."""
+    cues, ends, back = _sentence_cues()
+    for index, line in enumerate(lines):
+        cue = next((m for c in cues if (m := label_regex(c).search(line.text))), None)
+        if cue is None:
+            continue
+        words = TextLine.of(line).words_in(cue.end(), len(line.text))
+        words = [w for w in words if w.text.strip(":")]
+        for nxt in lines[index + 1 : index + 3]:
+            text = " ".join(w.text for w in words)
+            if ends.search(text) or nxt.page != line.page:
+                break
+            words += nxt.words
+        kept = _before_end(words, ends)
+        raw = repair_code_slots(" ".join(w.text for w in kept))
+        text = _written(raw)
+        if sum(ch.isalpha() for ch in text) < 3 or back.match(text):
+            continue
+        evidence = evidence_of(kept, anchored=False)
+        boxes = [w.box for w in kept]
+        codes = find_codes(raw)
+        code = (
+            scored_field("icd10", codes[0].code, evidence, line.page, boxes)
+            if codes
+            else Field(name="icd10")
+        )
+        return Diagnosis(scored_field("diagnosis", text, evidence, line.page, boxes), code)
+    return None
+
+
+def _before_end(words: list[Word], ends: re.Pattern[str]) -> list[Word]:
+    """The words before the sentence goes on (`untuk`, `agar`, a full stop)."""
+    text = " ".join(w.text for w in words)
+    end = ends.search(text)
+    if end is None:
+        return words
+    kept, offset = [], 0
+    for word in words:
+        if offset >= end.start():
+            break
+        kept.append(word)
+        offset += len(word.text) + 1
+    return kept
+
+
 def _labelled(text: str) -> bool:
     """Whether `text` holds one of the diagnosis labels."""
     return any(label_regex(label).search(text) for label in label_table()["diagnosis"])
@@ -128,6 +200,8 @@ def extract_diagnosis(lines: list[Line]) -> Diagnosis:
         return table
     hit = find_label(lines, "diagnosis")
     code_field = Field(name="icd10")
+    if hit is None and (said := _in_sentence(lines)) is not None:
+        return said
     if hit is None:
         separate = _separate_code(lines)
         if separate is None and (found := _by_code(lines)) is not None:

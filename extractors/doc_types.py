@@ -40,7 +40,8 @@ _FACILITY = re.compile(
 )
 # Letterhead lines; a logo beside the text often adds a stray OCR token before the word.
 _VILLAGE = re.compile(
-    r"(?:^|\s)(?:PEMERINTAH\s+)?(?:DESA|KELURAHAN|KAMPUNG|NAGARI|GAMPONG)\s+([A-Z].*)$",
+    r"(?:^|\s)(?:PEMERINTAH\s+)?(?:DESA|KELURAHAN|KAMPUNG|NAGARI|GAMPONG|KANTOR\s+LURAH)\s+"
+    r"([A-Z].*)$",
     re.IGNORECASE,
 )
 _DISTRICT = re.compile(r"(?:^|\s)KECAMATAN\s+([A-Z].*)$", re.IGNORECASE)
@@ -140,7 +141,10 @@ def sktm(lines: list[Line]) -> ExtractedFields:
     for name, pattern in (("village", _VILLAGE), ("district", _DISTRICT)):
         place = _place(header_value(lines, pattern, name))
         # A form prints them as fields (`Pemerintah Desa/Kelurahan : MAJIKO TONGONE`).
-        out.add(place if place.value else _labelled_place(lines, name))
+        place = place if place.value else _labelled_place(lines, name)
+        if name == "village" and place.value is None:
+            place = _village_in_body(lines)
+        out.add(_as_most_printed(place, lines))
     out.add(_letter_number(lines))
     out.add(letter_date(lines))
     return out
@@ -187,13 +191,65 @@ _NEXT_LEVEL = re.compile(r"\s+(?:KECAMATAN|KEC\.|KABUPATEN|KAB\.|PROVINSI)\b.*$"
 
 
 def _place(field: Field) -> Field:
-    """A village or district name alone, upper-cased like the rest of the contract's names."""
+    """A village or district name alone, upper-cased like the rest of the contract's names;
+    a comma ends it (`Kepala Desa Janji Raja, menerangkan …` when the kop was not read)."""
     if field.value is None:
         return field
-    value = _NEXT_LEVEL.sub("", field.value).strip(" ,.").upper()
+    value = _NEXT_LEVEL.sub("", field.value.split(",")[0]).strip(" ,.").upper()
     if not value:
         return Field(name=field.name)
     return field.model_copy(update={"value": value})
+
+
+# The village as the body names it, when the kop was not read (a photo cut or glared at the
+# top): `Kepala Desa Barugae`, `penduduk Kelurahan Loloan Barat yang …`.
+_VILLAGE_IN_BODY = re.compile(
+    r"(?:Kepala\s+Desa|Lurah|penduduk\s+(?:Desa|Kelurahan))\s+((?:[A-Z][A-Za-z'\-]*\s?){1,4})"
+)
+
+
+def _village_in_body(lines: list[Line]) -> Field:
+    """The first village the body names after its head's title or `penduduk Desa`, less sure
+    than a kop or a labelled row."""
+    for line in lines:
+        m = _VILLAGE_IN_BODY.search(line.text)
+        if m is None:
+            continue
+        found = _place(Field(name="village", value=m.group(1)))
+        if found.value:
+            words = [w for w in line.words if w.text.strip(",.").upper() in found.value.split()]
+            evidence = evidence_of(words or line.words, anchored=False)
+            boxes = [w.box for w in words or line.words]
+            return scored_field("village", found.value, evidence, line.page, boxes)
+    return Field(name="village")
+
+
+def _as_most_printed(field: Field, lines: list[Line]) -> Field:
+    """A place an SKTM names again and again (kop, body, place-date line, signature): the
+    spelling printed most often, among those a letter or two away from the one read
+    (`KANTOR KEPALA DESA BARUGAF` in a large kop font, `Desa Barugae` three times below)."""
+    if field.value is None:
+        return field
+    want = field.value.split()
+    counts: dict[str, int] = {}
+    for line in lines:
+        tokens = re.findall(r"[A-Za-z'\-]+", line.text.upper())
+        for i in range(len(tokens) - len(want) + 1):
+            window = tokens[i : i + len(want)]
+            if _letters_apart(window, want) <= max(1, len("".join(want)) // 6):
+                spelling = " ".join(window)
+                counts[spelling] = counts.get(spelling, 0) + 1
+    best = max(counts, key=lambda k: (counts[k], k == field.value), default=field.value)
+    if counts.get(best, 0) <= counts.get(field.value, 0):
+        return field
+    return field.model_copy(update={"value": best})
+
+
+def _letters_apart(a: list[str], b: list[str]) -> int:
+    """Letters that differ between two word lists of equal word lengths (99 otherwise)."""
+    if [len(w) for w in a] != [len(w) for w in b]:
+        return 99
+    return sum(x != y for p, q in zip(a, b, strict=True) for x, y in zip(p, q, strict=True))
 
 
 # Segments joined by slashes, or by a dash after a space as typists do (`474/120 -Ket/Ds-2009`).
@@ -238,10 +294,16 @@ def slashed_roman_month(text: str) -> tuple[str, int]:
 
 def roman_month(number: str) -> str:
     """Letter numbers put the month in Roman numerals before the year (`.../II/2026`);
-    OCR reads `I` as `1` or `l` there, so that one segment is read back as Roman."""
+    OCR reads `I` as `1` or `l` there, so that one segment is read back as Roman; a stroke
+    read as one more `1` beside the month (`/1IX/`, `/XII1/`) is dropped."""
     parts = number.split("/")
     if len(parts) >= 3 and re.fullmatch(r"\d{4}", parts[-1]) and _ROMAN_LOOKALIKE.match(parts[-2]):
         candidate = re.sub(r"[l1|]", "I", parts[-2])
+        if candidate not in _ROMAN_MONTHS:  # one stroke too many, read at either end
+            ends = [candidate[1:]] * (parts[-2][0] in "l1|") + [candidate[:-1]] * (
+                parts[-2][-1] in "l1|"
+            )
+            candidate = next((c for c in ends if c in _ROMAN_MONTHS), candidate)
         if candidate in _ROMAN_MONTHS:
             parts[-2] = candidate
     return "/".join(parts)

@@ -267,6 +267,8 @@ def _hit_beside(
     at = index
     if not value and colon and end >= len(tl.text):
         value, words = _value_below(lines, index, left, right)
+        if _sentence(value):  # the letter's next paragraph under a label printed blank
+            value, words = "", ()
         at = index + 1 if value else index
     return LabelHit(at, label, value, words, colon, at != index, left)
 
@@ -313,13 +315,17 @@ _SENTENCE_WORDS = frozenset({
 _DATE_LIKE = re.compile(r"\d{1,2}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]|[A-Za-z]{3,9})\s*(?:19|20)\d{2}")
 
 
+def _sentence(value: str) -> bool:
+    """A line holding a word of a sentence (`Demikian surat keterangan ini …`)."""
+    return any(w in _SENTENCE_WORDS for w in re.findall(r"[A-Za-z]+", value.lower()))
+
+
 def running_text(value: str) -> bool:
     """A line that reads as a sentence or a date line rather than a field's value."""
-    words = re.findall(r"[A-Za-z]+", value.lower())
     return (
         len(value.split()) > 6
         or value.rstrip().endswith((".", ","))
-        or any(w in _SENTENCE_WORDS for w in words)
+        or _sentence(value)
         or bool(_DATE_LIKE.search(value))
         or not any(ch.isalnum() for ch in value)
     )

@@ -6,13 +6,23 @@ import re
 from statistics import median
 
 from extractors.confidence import evidence_of, scored_field
-from extractors.dates import find_dates, parse_date
-from extractors.labels import column_runs, continuation, find_label, label_regex, label_table
+from extractors.dates import find_dates, parse_date, parse_digit_boxes
+from extractors.digits import OCR_DIGIT_MAP
+from extractors.labels import (
+    LabelHit,
+    column_runs,
+    continuation,
+    label_regex,
+    label_table,
+    top_labels,
+)
 from models import Field, Line, Word
 
-# Words on a line that make its date something other than the letter's own date.
+# Words on a line that make its date something other than the letter's own date (`umur` as
+# a word of its own: the village of `Sumur Anyir, 1 Januari 2026` dates the letter).
 _NOT_LETTER_DATE = re.compile(
-    r"lahir|s\.?/d|sampai|hingga|masuk|keluar|periksa|kontrol|berlaku|tgl\.?\s*rawat|umur",
+    r"lahir|s\.?/d|sampai|hingga|masuk|keluar|periksa|kontrol|berlaku|tgl\.?\s*rawat|"
+    r"(?<![a-z])umur",
     re.IGNORECASE,
 )
 _PLACE_DATE = re.compile(r"^[A-Za-z][A-Za-z .'\-]{1,40},\s*")
@@ -158,8 +168,12 @@ def header_value(
     return Field(name=name)
 
 
-# A colon OCR read as a 1 glued to the day: `Tanggal Lahir 111 - 07 - 1963`.
-_GLUED_COLON = re.compile(r"^\s*[:;]?\s*[1lI|!][:;]?(?=\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4})")
+# A colon OCR read as a 1 glued to the day: `Tanggal Lahir 111 - 07 - 1963`, also with a
+# typewriter's zero read as a letter in the month (`122 - O1 - 1979`).
+_DIGIT = "0-9" + re.escape("".join(OCR_DIGIT_MAP))
+_GLUED_COLON = re.compile(
+    rf"^\s*[:;]?\s*[1lI|!][:;]?(?=[{_DIGIT}]{{1,2}}\s*[-/.]\s*[{_DIGIT}]{{1,2}}\s*[-/.]\s*\d{{4}})"
+)
 
 
 def _glued_birth_date(lines: list[Line]) -> Field:
@@ -182,18 +196,24 @@ def _glued_birth_date(lines: list[Line]) -> Field:
 
 def birth_date(lines: list[Line]) -> Field:
     """The printed birth date after its label; a date that wrapped onto the next line
-    (`KONAWE, 7 Maret` / `2005`) is read with its continuation."""
-    hit = find_label(lines, "birth_date")
-    if hit is None:
-        return _glued_birth_date(lines)
+    (`KONAWE, 7 Maret` / `2005`) is read with its continuation. A label whose value holds no
+    date (`Tempat Lahir : Batu Bara` above `Tanggal Lahir : …`) gives way to the next."""
+    for hit in top_labels(lines, "birth_date"):
+        if hit.value and (found := _dated(lines, hit)) is not None:
+            return found
+    return _glued_birth_date(lines)
+
+
+def _dated(lines: list[Line], hit: LabelHit) -> Field | None:
     words = list(hit.words)
     parsed = parse_date(hit.value, kind="birth")
     if parsed is None:
         more = continuation(lines, hit, max_lines=1)
         words += more
         parsed = parse_date(" ".join([hit.value, *(w.text for w in more)]), kind="birth")
+    parsed = parsed or parse_digit_boxes(hit.value)
     if parsed is None:
-        return _glued_birth_date(lines)
+        return None
     digit_words = [w for w in words if any(ch.isdigit() for ch in w.text)] or words
     evidence = evidence_of(words, **hit.flags)
     return scored_field(

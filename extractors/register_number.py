@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 
 from extractors.confidence import evidence_of, scored_field
-from extractors.labels import find_labels
+from extractors.labels import TextLine, find_labels, label_regex, label_table, label_weight
 from models import Field, Line
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*")
 _SPACED_JOINER = re.compile(r"\s*([./\-])\s*(?=[A-Za-z0-9])")
 _PRINTED_SLASH = re.compile(r"(?<=[A-Za-z0-9])\s+/\s+(?=[A-Za-z0-9])")
+# A typewriter's dot between digit groups read as a comma (`1882.43, 33`): no register
+# number prints a comma.
+_COMMA_DOT = re.compile(r"(?<=\d),\s?(?=\d)")
 
 
 # A number printed one digit per box (`| 0 | 1 | 2 | 3 | 4 | 5 |`), OCR keeping some rules.
@@ -26,7 +29,7 @@ _DIGIT_BOXES = re.compile(r"^[|\[\]]{0,2}\s*(?:\d(?:\s*[|\[\]]{1,2}\s*|\s+)){3,}
 
 def clean_register_number(value: str) -> str | None:
     """The identifier at the start of `value`, or None when it holds too few digits."""
-    value = value.strip(" :;")
+    value = _COMMA_DOT.sub(".", value.strip(" :;"))
     boxes = _DIGIT_BOXES.match(value)
     if boxes:
         return "".join(ch for ch in boxes.group(0) if ch.isdigit())
@@ -51,7 +54,8 @@ def _digits(text: str) -> int:
 
 
 def extract_register_number(lines: list[Line]) -> Field:
-    for hit in find_labels(lines, "register_number"):
+    hits = find_labels(lines, "register_number")
+    for hit in sorted(hits, key=lambda h: -label_weight("register_number", h.label)):
         value = clean_register_number(hit.value)
         if value is None:
             continue
@@ -59,4 +63,25 @@ def extract_register_number(lines: list[Line]) -> Field:
         words = words or list(hit.words)
         evidence = evidence_of(words, **hit.flags)
         return scored_field("register_number", value, evidence, hit.page, [w.box for w in words])
+    return _in_running_text(lines)
+
+
+def _in_running_text(lines: list[Line]) -> Field:
+    """A label in a sentence, its number right after it without a colon (`… terdaftar dengan
+    No. RM 123456 dan …`, `(Nomor Rekam Medis` / `441425-0925)` over a line break)."""
+    labels = sorted(label_table()["register_number"], key=len, reverse=True)
+    for index, line in enumerate(lines):
+        match = next((m for label in labels if (m := label_regex(label).search(line.text))), None)
+        if match is None:
+            continue
+        words = TextLine.of(line).words_in(match.end(), len(line.text))
+        if not words and index + 1 < len(lines) and lines[index + 1].page == line.page:
+            words = lines[index + 1].words
+        words = words[:2]
+        value = clean_register_number(" ".join(w.text for w in words))
+        if value is None:
+            continue
+        used = [w for w in words if any(ch.isdigit() for ch in w.text)] or words
+        evidence = evidence_of(used, anchored=False)
+        return scored_field("register_number", value, evidence, line.page, [w.box for w in used])
     return Field(name="register_number")

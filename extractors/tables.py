@@ -54,19 +54,23 @@ def _key_of(word: Word, headers: dict[str, tuple[str, ...]]) -> str | None:
 
 def header_columns(line: Line, headers: dict[str, tuple[str, ...]]) -> list[Column] | None:
     """The columns a header line names, left to right; None when it is no header row (fewer
-    than two columns, or a `label : value` row)."""
+    than two columns, a `label : value` row, or running text: more words that name no column
+    than words that do, as in `… dengan diagnosa Status asmatikus …`)."""
     if ":" in line.text:
         return None
     starts: list[tuple[str, float, float]] = []
+    others = 0
     for word in line.words:
         key = _key_of(word, headers)
         if key is None:
+            others += any(ch.isalnum() for ch in word.text)
             continue
         if starts and starts[-1][0] == key:  # `Kode ICD-10`: one column, two words
             starts[-1] = (key, starts[-1][1], word.box.right)
         else:
             starts.append((key, word.box.left, word.box.right))
-    if len({key for key, _, _ in starts}) < 2:
+    named = sum(_key_of(w, headers) is not None for w in line.words)
+    if len({key for key, _, _ in starts}) < 2 or others > named:
         return None
     return [Column(key, left, right) for key, left, right in starts]
 

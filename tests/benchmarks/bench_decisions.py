@@ -52,7 +52,7 @@ FIELDS = {
 COLUMNS = {  # printed per capture and layout: what ties a case together and decides it
     "nik": "nik", "name": "name", "birth_date": "born", "register_number": "register",
     "diagnosis": "diagnosis", "priority_category": "priority", "letter_date": "date",
-    "village": "village",
+    "village": "village", "letter_number": "letter no",
 }  # fmt: skip
 
 
@@ -102,10 +102,13 @@ def _jsonl(path: Path) -> dict[str, dict]:
     return {row["submission"]: row for row in rows}
 
 
-def _norm(value: object) -> str | None:
+def _norm(value: object, field: str = "") -> str | None:
+    """A value as compared: case, commas and spacing aside; a letter number's spaces beside
+    its slashes are typing, not part of the number (`145 / 23 / DS.SKM` is `145/23/DS.SKM`)."""
     if value is None:
         return None
-    return " ".join(str(value).upper().replace(",", " ").split()).strip(" .")
+    text = " ".join(str(value).upper().replace(",", " ").split()).strip(" .")
+    return re.sub(r"\s*/\s*", "/", text) if field == "letter_number" else text
 
 
 def _manifest(folder: Path) -> list[dict]:
@@ -235,7 +238,7 @@ def documents(folder: Path, out: Path) -> list[dict]:
             got = {k: v.get("value") for k, v in read.get("fields", {}).items()}
             for name in FIELDS[doc_type]:
                 if name in fields:
-                    row[name] = _norm(got.get(name)) == _norm(fields[name])
+                    row[name] = _norm(got.get(name), name) == _norm(fields[name], name)
             if doc_type == "kk" and members:
                 want = {m["nik"] for m in members}
                 found = {m.get("nik") for m in read.get("members", [])}

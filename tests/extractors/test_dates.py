@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from extractors.dates import MONTHS, find_dates, parse_date
+from extractors.dates import MONTHS, find_dates, parse_date, parse_digit_boxes
 
 REF = date(2026, 3, 1)
 
@@ -103,3 +103,11 @@ def test_find_dates_offsets() -> None:
 def test_month_table_covers_old_spellings_and_abbreviations() -> None:
     for name, month in {"pebruari": 2, "nopember": 11, "agt": 8, "ags": 8, "agu": 8}.items():
         assert MONTHS[name] == month
+
+
+def test_a_date_one_digit_per_box():
+    """faskes_letter/identity_table, `Tgl. Lahir` in boxes as PP-OCR read it."""
+    assert parse_digit_boxes("| 2 | 7 | | 0 | 7 |1 | 9 |6 |2 |") == date(1962, 7, 27)
+    assert parse_digit_boxes("2 9 0 4 1 9 7 6") == date(1976, 4, 29)
+    assert parse_digit_boxes("2 9 41976") is None  # a digit lost: no guess
+    assert parse_digit_boxes("3201 0101 0101") is None

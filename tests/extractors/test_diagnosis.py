@@ -70,6 +70,12 @@ def test_strip_code_dash_form():
     assert strip_code("CHF NYHA III - I50.0") == "CHF NYHA III"
 
 
+def test_strip_a_bracketed_code_whose_letter_was_read_as_a_digit():
+    """faskes_letter/rujukan_form on a clean scan: `Hipertensi esensial (I10)` read `(110)`."""
+    assert strip_code("Hipertensi esensial (110)") == "Hipertensi esensial"
+    assert strip_code("HYPERTENSION DAN DM TIPE 2 (10)") == "HYPERTENSION DAN DM TIPE 2"  # klinik
+
+
 def test_code_whose_letter_i_was_read_as_one():
     d = extract_diagnosis(lines_from_text("Diagnosa : 150.0 Congestive heart failure"))
     assert d.text.value == "Congestive heart failure"
@@ -242,3 +248,30 @@ def test_code_letter_read_as_a_digit_before_a_dash():
     assert (d.text.value, d.icd10.value) == ("Hipertensi esensial", "I10")
     d = extract_diagnosis(lines_from_text("Diagnosa Kerja : 021.1 - Atrial septal defect"))
     assert (d.text.value, d.icd10.value) == ("Atrial septal defect", None)
+
+
+def test_a_diagnosis_stated_in_a_sentence():
+    """faskes_letter/rujukan_form as Tesseract read a clean scan: no label, the diagnosis in
+    running text, wrapping onto the next line; its code kept apart."""
+    text = (
+        "Anamnesa : Perut membesar dan mata kuning\n"
+        "Pasien tersebut kami rujuk dengan diagnosa Demam tifoid (A01.0) untuk\n"
+        "mendapatkan penanganan lebih lanjut.\nTerapi : 02 3 Ipm, IVFD RL\n"
+    )
+    found = extract_diagnosis(lines_from_text(text))
+    assert (found.text.value, found.icd10.value) == ("Demam tifoid", "A01.0")
+    wrapped = (
+        "Pasien tersebut kami rujuk dengan diagnosa Sirosis hepatis dengan asites dan\n"
+        "hematemesis melena untuk mendapatkan penanganan lebih lanjut.\n"
+    )
+    found = extract_diagnosis(lines_from_text(wrapped))
+    assert found.text.value == "Sirosis hepatis dengan asites dan hematemesis melena"
+
+
+def test_a_sentence_pointing_back_to_a_diagnosis_is_none():
+    """`Sehubungan dengan diagnosa tersebut diatas` names no diagnosis (a blank label above)."""
+    text = (
+        "Diagnosa : -\nSehubungan dengan diagnosa tersebut diatas, pasien membutuhkan "
+        "perawatan rawat inap agar dapat mendapatkan pengobatan yang optimal.\n"
+    )
+    assert extract_diagnosis(lines_from_text(text)).text.value is None

@@ -27,6 +27,10 @@ def test_roman_month_only_before_the_year():
     assert roman_month("400/123/DS/11/2026") == "400/123/DS/II/2026"
     assert roman_month("400/1/DS/IV/2026") == "400/1/DS/IV/2026"
     assert roman_month("400/123/DS/13/2026") == "400/123/DS/13/2026"
+    # sktm/form_desa on a clean scan: `/IX/` read as `/1IX/`; `/1II/` stays three strokes.
+    assert roman_month("474/286/KESRA/1IX/2025") == "474/286/KESRA/IX/2025"
+    assert roman_month("474/286/KESRA/1II/2025") == "474/286/KESRA/III/2025"
+    assert roman_month("401/060/PEM/XII1/2025") == "401/060/PEM/XII/2025"  # opensid_rtf
 
 
 def test_slash_and_roman_month_read_as_exclamation_marks():
@@ -135,3 +139,47 @@ def test_sktm_form_prints_village_and_district_as_fields():
     )
     fields = sktm(lines_from_text(text)).fields
     assert (fields["village"].value, fields["district"].value) == ("MAJIKO TONGONE", "WASILE UTARA")
+
+
+def test_sktm_village_of_a_kantor_lurah_kop():
+    """sktm/word_kantor_desa for a kelurahan, as Tesseract read a clean scan."""
+    text = (
+        "PEMERINTAH KOTA BANDUNG\nfk KECAMATAN GEDEBAGE\nNY4 KANTOR LURAH CISARANTEN KIDUL\n"
+        "SURAT KETERANGAN TIDAK MAMPU\nNama : MALIKA NASYIAH\n" + "Agama : Islam\n" * 8
+    )
+    assert sktm(lines_from_text(text)).fields["village"].value == "CISARANTEN KIDUL"
+
+
+def test_sktm_village_misread_in_the_kop_is_spelled_as_the_letter_prints_it_most():
+    """sktm/word_kantor_desa: the kop's large letters read `BARUGAF`, the body `Barugae`."""
+    text = (
+        "PEMERINTAH KABUPATEN BULUKUMBA\nIk KECAMATAN BULUKUMPA\nNY KANTOR KEPALA DESA BARUGAF\n"
+        "SURAT KETERANGAN TIDAK MAMPU\nYang bertanda tangan di bawah ini Kepala Desa Barugae\n"
+        "Orang tersebut di atas benar-benar penduduk Desa Barugae yang berdomisili di\n"
+        "Barugae, 12 - 09 - 2025\nKepala Desa Barugae\n"
+    )
+    assert sktm(lines_from_text(text)).fields["village"].value == "BARUGAE"
+    once = text.split("SURAT")[0] + "Agama : Islam\n" * 8 + "Kepala Desa Barugae\n"
+    assert sktm(lines_from_text(once)).fields["village"].value == "BARUGAF"  # one against one
+
+
+def test_sktm_village_from_the_opening_sentence_stops_at_its_comma():
+    """sktm/form_desa on a WhatsApp photo: the form's village row unread, the opening sentence
+    `… Kepala Desa Janji Raja, menerangkan …` in the top of the page names it."""
+    text = (
+        "Kecamatan : SIANJUR MULA MULA\nSURAT KETERANGAN TIDAK MAMPU\n"
+        "Yang bertanda tangan di bawah ini Kepala Desa Janji Raja, menerangkan dengan\n"
+        + "Agama : Islam\n"
+        * 8
+    )
+    assert sktm(lines_from_text(text)).fields["village"].value == "JANJI RAJA"
+
+
+def test_sktm_village_named_in_the_body_when_the_kop_was_not_read():
+    """sktm/word_kantor_desa photographed on batik: the kop lost, the body names the village."""
+    text = (
+        "SURAT KETERANGAN TIDAK MAMPU\nNomor : 474/120 -Ket/Ds-2009/I/2026\n"
+        "Yang bertanda tangan di bawah ini Lurah Loloan Barat Kecamatan Negara Kabupaten\n"
+        "Orang tersebut di atas benar-benar penduduk Kelurahan Loloan Barat yang berdomisili\n"
+    )
+    assert sktm(lines_from_text(text)).fields["village"].value == "LOLOAN BARAT"

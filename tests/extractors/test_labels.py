@@ -197,3 +197,11 @@ def test_paragraph_after_a_blank_label_whose_dash_was_lost_is_no_value():
     is no diagnosis (a boxed cell's value may sit that far under its label, a colon row's not)."""
     text = "      Diagnosa :\n\nSehubungan dengan diagnosa tersebut diatas, pasien dirawat"
     assert find_label(lines_from_text(text), "diagnosis") is None
+
+
+def test_the_next_paragraph_under_a_label_printed_blank_is_no_value():
+    """faskes_letter/eclinic_sks on a WhatsApp photo: `Diagnosa: -` with its dash lost, the
+    closing sentence right under it."""
+    text = "Diagnosa:\nDemikian surat keterangan ini dibuat untuk dipergunakan seperlunya."
+    assert find_label(lines_from_text(text), "diagnosis") is None
+    assert find_label(lines_from_text("Diagnosa sementara:\nDemam tifoid"), "diagnosis").value

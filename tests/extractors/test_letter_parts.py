@@ -43,3 +43,30 @@ def test_a_birth_date_whose_colon_was_read_as_a_digit_glued_to_the_day():
     for text in ("Tanggal Lahir : 111 - 07 - 1963", "Tanggal Lahir 111 - 07 - 1963"):
         assert birth_date(lines_from_text(text)).value == "1963-07-11", text
     assert birth_date(lines_from_text("Tgl Lahir : 11-07-1963")).value == "1963-07-11"
+
+
+def test_a_glued_colon_before_a_month_read_with_a_letter_o():
+    """sktm/form_desa, typewriter font, as Tesseract read a clean scan."""
+    lines = lines_from_text("Tempat Lahir : Sijunjung\nTanggal Lahir 122 - O1 - 1979")
+    assert birth_date(lines).value == "1979-01-22"
+
+
+def test_a_place_date_line_of_a_village_whose_name_holds_umur():
+    """sktm/pemdes_sktm: `Sumur Anyir, 1 Januari 2026` is the letter date, not an age line."""
+    lines = lines_from_text("Umur : 45 Tahun 01-01-1981\nSumur Anyir, 1 Januari 2026\nKepala Desa")
+    assert letter_date(lines).value == "2026-01-01"
+
+
+def test_birth_date_under_its_own_label_after_a_place_of_birth_row():
+    """sktm/form_desa on WhatsApp photos, read by PP-OCR: `Tempat Lahir` (a place) above
+    `Tanggal Lahir` (the date); both labels name the birth."""
+    lines = lines_from_text(
+        "Tempat Lahir : Batu Bara\nTanggal Lahir : 03 - 10 - 1987\nAgama : Islam"
+    )
+    assert birth_date(lines).value == "1987-10-03"
+
+
+def test_birth_date_printed_one_digit_per_box():
+    """faskes_letter/identity_table read by PP-OCR: `Tgl. Lahir : |2|7| |0|7| |1|9|6|2|`."""
+    lines = lines_from_text("Tgl. Lahir : | 2 | 7 | | 0 | 7 |1 | 9 |6 |2 |\nNIK : 9507026707620622")
+    assert birth_date(lines).value == "1962-07-27"

@@ -60,6 +60,11 @@ def test_dot_leader_glued_to_the_label_and_colon_read_as_one():
     assert extract_register_number(lines_from_text("NO. CM... 1 2754.53.45")).value == "2754.53.45"
 
 
+def test_a_typewriter_dot_read_as_a_comma():
+    """faskes_letter/typewriter_klinik on a clean scan: `1882.43.33` read as `1882.43, 33`."""
+    assert extract_register_number(lines_from_text("NO. CM... 1 1882.43, 33")).value == "1882.43.33"
+
+
 @pytest.mark.parametrize(
     "value", ["0 1 2 3 4 5", "| 0 | 1 | 2 | 3 | 4 | 5 |", "0|1|2|3|4|5", "[0][1][2][3][4][5]"]
 )
@@ -71,3 +76,32 @@ def test_digits_printed_one_per_box(value):
 def test_a_number_and_words_are_not_digit_boxes():
     assert clean_register_number("1234 5 Rawat") == "1234"
     assert clean_register_number("00.12.34") == "00.12.34"
+
+
+def test_a_register_number_in_running_text():
+    """faskes_letter/typewriter_rm_text as Tesseract read clean scans: the label in a
+    sentence, its number after it without a colon, or first on the next line."""
+    cases = {
+        "adalah benar pasien kami yang terdaftar dengan No. Rekam Medis 757688-0226\n"
+        "dan telah menjalani pemeriksaan": "757688-0226",
+        "adalah pasien Klinik Pratama Sehat (No. RM 555503) dan telah": "555503",
+        "adalah pasien Klinik Pratama Mitra Keluarga Sehat (Nomor Rekam Medis\n"
+        "441425-0925) dan telah menjalani pemeriksaan": "441425-0925",
+    }
+    for text, value in cases.items():
+        field = extract_register_number(lines_from_text(text))
+        assert field.value == value, text
+        assert field.boxes
+
+
+def test_a_register_label_in_a_sentence_without_a_number_is_none():
+    text = "Nomor Rekam Medis pasien tersebut belum ada\nNama : SITI"
+    assert extract_register_number(lines_from_text(text)).value is None
+
+
+def test_the_record_number_wins_over_the_visit_registration():
+    """faskes_letter/identity_table on a 200-dpi scan: `No. RM` and `No. Reg` both printed;
+    the register number is the patient's record number, wherever the cells stand."""
+    lines = lines_from_text("No. Reg : 202511257933\nNo. RM : 824824\nNama : VIKTOR")
+    assert extract_register_number(lines).value == "824824"
+    assert extract_register_number(lines_from_text("No. Reg : 202511257933")).value

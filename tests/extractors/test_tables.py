@@ -43,3 +43,11 @@ def test_a_cell_under_a_centred_header_goes_to_its_column():
     _, rows = find_table(lines_from_text(text), HEADERS, "diagnosis")
     assert rows[0].text("diagnosis") == "Sirosis hepatis dengan asites dan hematemesis"
     assert (rows[0].text("code"), rows[0].text("kind")) == ("K74.6", "Utama")
+
+
+def test_running_text_naming_two_columns_is_no_header():
+    """faskes_letter/rujukan_form: `dengan diagnosa Status asmatikus` names `diagnosa` and
+    `status` (a kind column elsewhere) in a sentence, not a table's header."""
+    headers = {**HEADERS, "kind": ("jenis", "status")}
+    text = "Pasien tersebut kami rujuk dengan diagnosa Status asmatikus, penanganan di IGD (J46)"
+    assert header_columns(lines_from_text(text)[0], headers) is None

@@ -32,6 +32,11 @@ from models import Line, Member, Notice, Word
 
 _MARKER = re.compile(r"^\(?(\d{1,2})\)?$")
 MIN_CELL_DIGITS = 10  # a NIK cell OCR garbled still holds most of its 16 digits
+# Line heights of gap that end table 2's header block going up: its lines sit close together,
+# while the last member row above (whose second line, `TARIHORAN SEKOLAH`, has no digits) is
+# further off (1.7 line heights on a WhatsApp KK; at 3 that line joined the header and its row
+# fell out of table 1).
+HEADER_GAP = 1.2
 
 
 @cache
@@ -351,7 +356,7 @@ def _header_top(lines: list[Line], marker_index: int) -> float:
         if any(ch.isdigit() for w in words for ch in w.text):
             break
         block_top = min(w.box.top for w in words)
-        if top - max(w.box.bottom for w in words) > 3 * line.box.height:
+        if top - max(w.box.bottom for w in words) > HEADER_GAP * line.box.height:
             break
         top = block_top
     return top

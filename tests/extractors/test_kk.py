@@ -115,3 +115,23 @@ def test_choose_name_takes_the_spaced_reading_of_the_same_letters():
     assert choose_name(_words("VICKY QORI", 0.9), _words("VICKY GORI", 0.6)) == "VICKY QORI"
     assert choose_name(_words("AYU NASYIAH", 0.9), []) == "AYU NASYIAH"
     assert choose_name([], _words("AYU NASYIAH", 0.9)) == "AYU NASYIAH"
+
+
+def test_the_last_rows_second_line_is_not_table_twos_header():
+    """A WhatsApp KK read by PP-OCR: the last member's second line (`TARIHORAN SEKOLAH`, no
+    digits) sits close under its row, the header of table 2 further down. Taken into that
+    header, it ended table 1 above the row's NIK, and the member was lost."""
+    last_row = (
+        "3    AYU NASYIAH             7308264904080284     PEREMPUAN      BONE          09-04-2008"
+    )
+    text = KK_TEXT.replace(last_row, last_row + "\n     TARIHORAN SEKOLAH\n")
+    lines = lines_from_text(text)
+    index = next(i for i, line in enumerate(lines) if line.text.startswith("TARIHORAN"))
+    line = lines[index]
+    lifted = [
+        w.model_copy(update={"box": w.box.model_copy(update={"top": w.box.top - 25})})
+        for w in line.words
+    ]
+    lines[index] = line.model_copy(update={"words": lifted})
+    members, _ = extract_members(lines)
+    assert [m.nik for m in members][-1] == "7308264904080284"

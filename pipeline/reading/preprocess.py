@@ -431,16 +431,6 @@ def scale_for_text(gray: np.ndarray, height: float | None = None) -> tuple[np.nd
     return cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interpolation), factor
 
 
-def crop_to_text(gray: np.ndarray, letter_height: float | None) -> np.ndarray:
-    """The part of the page that holds print, with a margin, when that is a small part
-    (`text_bounds`); else the page."""
-    bounds = text_bounds(gray, letter_height)
-    if bounds is None:
-        return gray
-    left, top, right, bottom = bounds
-    return gray[top:bottom, left:right]
-
-
 def text_bounds(gray: np.ndarray, letter_height: float | None) -> tuple[int, int, int, int] | None:
     """The part of the page that holds print, with a margin, when that is a small part.
 

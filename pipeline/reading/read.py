@@ -211,10 +211,9 @@ def read_raster(
     letter_height = letters.height if letters else None
     if second_engine and result.warped:
         result.engine = "ppocr"  # a photo: PP-OCR reads letters of any size, nothing enlarged
-    bounds = None
-    if letter_height is not None and letter_height * 1.4 < TARGET_TEXT_HEIGHT:
-        bounds = text_bounds(gray, letter_height)  # what is enlarged, keep small
-    if bounds is not None:
+    small_print = letter_height is not None and letter_height * 1.4 < TARGET_TEXT_HEIGHT
+    # What is enlarged, keep small: the part holding print.
+    if small_print and (bounds := text_bounds(gray, letter_height)) is not None:
         left, top, right, bottom = bounds
         gray = gray[top:bottom, left:right]
         lines = None if lines is None else lines - np.array([left, top], np.float32)

@@ -10,7 +10,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.reading.ocr import OcrOptions, ocr_image
 from pipeline.reading.preprocess import (
-    crop_to_text,
     find_page_quad,
     flatten_background,
     quarter_matrix,
@@ -126,17 +125,26 @@ def test_card_on_a_brown_table_is_found_whole_despite_a_shadow_band():
     save("page_quad_brown_table", photo, warp_page(to_gray(photo), quad))
 
 
-def test_crop_to_text_cuts_a_small_card_out_of_a_blank_page():
+def _cropped(page: np.ndarray) -> np.ndarray:
+    """The page as `read_raster` cuts it to its print (`text_bounds`)."""
+    bounds = text_bounds(page, 35.0)
+    if bounds is None:
+        return page
+    left, top, right, bottom = bounds
+    return page[top:bottom, left:right]
+
+
+def test_text_bounds_cut_a_small_card_out_of_a_blank_page():
     page = np.full((3000, 2100), 255, np.uint8)
     card = np.asarray(text_image("L", 255, 0))  # 1400 x 200, letters ~35 px
     page[400:600, 300:1700] = card
-    cropped = crop_to_text(page, 35.0)
-    save("crop_to_text", page, cropped)
+    cropped = _cropped(page)
+    save("text_bounds", page, cropped)
     assert cropped.shape[0] < 600 and cropped.shape[1] < 1800
     assert "6101014507890003" in read(cropped)
 
 
-def test_crop_to_text_keeps_all_print_and_leaves_a_full_page_alone():
+def test_text_bounds_keep_all_print_and_leave_a_full_page_alone():
     page = np.full((3000, 2100), 255, np.uint8)
     card = np.asarray(text_image("L", 255, 0))
     for top in range(200, 2800, 400):  # print from top to bottom, in two columns
@@ -144,9 +152,9 @@ def test_crop_to_text_keeps_all_print_and_leaves_a_full_page_alone():
         page[top + 100 : top + 300, 700:2100] = np.minimum(
             page[top + 100 : top + 300, 700:2100], card
         )
-    cropped = crop_to_text(page, 35.0)
+    cropped = _cropped(page)
     assert (cropped < 128).sum() == (page < 128).sum()
-    assert cropped is page
+    assert text_bounds(page, 35.0) is None
 
 
 def _box_of(image: np.ndarray) -> tuple[int, int, int, int]:
@@ -175,9 +183,9 @@ def test_the_turn_matrices_move_points_where_the_turns_move_pixels():
     assert small_rotation(image.shape, 0.1) is None
 
 
-def test_text_bounds_are_where_crop_to_text_cuts():
+def test_text_bounds_hold_the_print():
     page = np.full((2000, 1400), 255, np.uint8)
     page[300:420, 200:700] = 0
     left, top, right, bottom = text_bounds(page, 35.0)
     assert left <= 200 and top <= 300 and right >= 700 and bottom >= 420
-    assert crop_to_text(page, 35.0).shape == (bottom - top, right - left)
+    assert right - left < 1400 and bottom - top < 2000  # a small part: cut out

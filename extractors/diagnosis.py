@@ -12,7 +12,7 @@ import yaml
 from extractors.absence import BLANK_MARK
 from extractors.confidence import evidence_of, scored_field
 from extractors.icd10 import find_codes, known_code, repair_code_slots
-from extractors.labels import TextLine, continuation, find_label, label_regex, label_table
+from extractors.labels import continuation, find_label, label_regex, label_table, words_after
 from extractors.tables import Row, find_table
 from models import Box, Field, Line, Word
 
@@ -134,9 +134,8 @@ def _sentence_cues() -> tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]
     data = yaml.safe_load(text)
     ends = "|".join(re.escape(e).replace(r"\ ", r"\s+") for e in data["ends"])
     back = "|".join(re.escape(e).replace(r"\ ", r"\s+") for e in data["back"])
-    cues = tuple(sorted(data["cues"], key=len, reverse=True))
     return (
-        cues,
+        tuple(data["cues"]),
         re.compile(rf"\s+(?:{ends})(?![A-Za-z])|[.;](?=\s|$)", re.IGNORECASE),
         re.compile(rf"^(?:{back})(?![A-Za-z])", re.IGNORECASE),
     )
@@ -146,12 +145,9 @@ def _in_sentence(lines: list[Line]) -> Diagnosis | None:
     """No label: `… kami rujuk dengan diagnosa Demam tifoid (A01.0) untuk mendapatkan …`, the
     words after the cue up to the word that goes on with the sentence, over a line break too."""
     cues, ends, back = _sentence_cues()
-    for index, line in enumerate(lines):
-        cue = next((m for c in cues if (m := label_regex(c).search(line.text))), None)
-        if cue is None:
-            continue
-        words = TextLine.of(line).words_in(cue.end(), len(line.text))
-        words = [w for w in words if w.text.strip(":")]
+    for index, after in words_after(lines, cues):
+        line = lines[index]
+        words = [w for w in after if w.text.strip(":")]
         for nxt in lines[index + 1 : index + 3]:
             text = " ".join(w.text for w in words)
             if ends.search(text) or nxt.page != line.page:

@@ -9,6 +9,7 @@ followed by a colon (the next field on the same row) or at the end of the line.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -70,6 +71,17 @@ def label_regex(label: str) -> re.Pattern[str]:
     chunks = re.findall(r"[A-Za-z0-9]+", label)
     body = _SEPARATOR.join(_tolerant(c) for c in chunks)
     return re.compile(rf"(?<![A-Za-z0-9]){body}{_LABEL_END}", re.IGNORECASE)
+
+
+def words_after(lines: list[Line], phrases: Iterable[str]) -> Iterator[tuple[int, list[Word]]]:
+    """Each line that names one of `phrases` anywhere in its text (the longest first), with its
+    index and the words after the phrase: a label in running text, where no colon follows
+    (`… terdaftar dengan No. RM 123`, `… kami rujuk dengan diagnosa Demam tifoid …`)."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    for index, line in enumerate(lines):
+        match = next((m for p in ordered if (m := label_regex(p).search(line.text))), None)
+        if match is not None:
+            yield index, TextLine.of(line).words_in(match.end(), len(line.text))
 
 
 # A label ends at the end of its word, or where OCR glued its value to it after losing the

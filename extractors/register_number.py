@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from extractors.confidence import evidence_of, scored_field
-from extractors.labels import TextLine, find_labels, label_regex, label_table, label_weight
+from extractors.labels import find_labels, label_table, label_weight, words_after
 from models import Field, Line
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\-]*")
@@ -69,12 +69,8 @@ def extract_register_number(lines: list[Line]) -> Field:
 def _in_running_text(lines: list[Line]) -> Field:
     """A label in a sentence, its number right after it without a colon (`… terdaftar dengan
     No. RM 123456 dan …`, `(Nomor Rekam Medis` / `441425-0925)` over a line break)."""
-    labels = sorted(label_table()["register_number"], key=len, reverse=True)
-    for index, line in enumerate(lines):
-        match = next((m for label in labels if (m := label_regex(label).search(line.text))), None)
-        if match is None:
-            continue
-        words = TextLine.of(line).words_in(match.end(), len(line.text))
+    for index, words in words_after(lines, label_table()["register_number"]):
+        line = lines[index]
         if not words and index + 1 < len(lines) and lines[index + 1].page == line.page:
             words = lines[index + 1].words
         words = words[:2]

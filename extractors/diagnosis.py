@@ -45,12 +45,22 @@ def strip_code(text: str) -> str:
 
 
 # A diagnosis table's columns (`extractors/tables.py`), as letter-only lower-case tokens.
-TABLE_HEADERS = {
+_TABLE_COLUMNS = {
     "number": ("no",),
     "code": ("kode", "icd", "icd10", "icdx", "kodeicd"),
     "diagnosis": ("diagnosis", "diagnosa", "penyakit"),
     "kind": ("jenis", "tipe", "keterangan", "status", "kategori"),
 }
+
+
+@cache
+def table_headers() -> dict[str, tuple[str, ...]]:
+    """The diagnosis table's columns, and the columns beside it on a referral form
+    (`Anamnesa | Diagnosa | Terapi`): the one-word `other` labels of `data/labels.yaml`."""
+    others = (re.sub(r"[^a-z0-9]", "", label.lower()) for label in label_table()["other"])
+    return {**_TABLE_COLUMNS, "other": tuple(o for o in others if o not in ("no", ""))}
+
+
 _MAIN_ROW = re.compile(r"utama|primer|primary", re.IGNORECASE)
 
 
@@ -58,16 +68,28 @@ def _from_table(lines: list[Line]) -> Diagnosis | None:
     """The `Utama` row of a diagnosis table (else its first row): the text under the
     diagnosis header, the code under the code header. A blank `Utama` cell is the answer
     (printed blank, or not read): never the `Sekunder` row below it, nor the header."""
-    found = find_table(lines, TABLE_HEADERS, "diagnosis")
+    found = find_table(lines, table_headers(), "diagnosis")
     if found is None:
         return None
     rows: list[Row] = []
+    ranked = any(c.key == "kind" for c in found[0])  # else its first row is the main one
     for row in found[1]:
         is_main = bool(_MAIN_ROW.search(row.text("kind")))
         if not row.cells.get("diagnosis") and not is_main:
             continue
-        wrapped = rows and set(row.cells) == {"diagnosis"}  # a long title's second line
-        if wrapped and not _MAIN_ROW.search(rows[-1].text("kind") + rows[-1].text("code")):
+        # A long title's next line: no number, code or kind of its own (the complaints
+        # beside it may wrap too); joined to the main row, or to the first of a table that
+        # ranks no rows.
+        wrapped = (
+            bool(rows)
+            and not set(row.cells) & {"number", "code", "kind"}
+            and _goes_on(rows[-1], row)
+        )
+        if (
+            wrapped
+            and ranked
+            and not _MAIN_ROW.search(rows[-1].text("kind") + rows[-1].text("code"))
+        ):
             continue  # only the main row's wrap is joined; other rows do not matter
         if wrapped:
             last = rows[-1]
@@ -101,6 +123,20 @@ def _from_table(lines: list[Line]) -> Diagnosis | None:
     return Diagnosis(text_field, code_field, blank=not text and marks)
 
 
+def _goes_on(row: Row, nxt: Row) -> bool:
+    """`nxt` holds the next line of `row`'s diagnosis cell: close below its last line (a
+    cell's own leading, not the gap to the paragraph under the table) and starting where the
+    cell's text starts (not the signature block further right)."""
+    cell, more = row.cells.get("diagnosis"), nxt.cells.get("diagnosis")
+    if not cell or not more:
+        return False
+    height = max(w.box.height for w in cell)
+    last = max(w.box.bottom for w in cell)
+    close = more[0].box.top - last <= WRAP_GAP * height
+    return close and abs(more[0].box.left - cell[0].box.left) <= 2 * height
+
+
+WRAP_GAP = 1.0  # letter heights between the lines of one cell
 UNLABELLED = 0.6  # a diagnosis found by its ICD-10 code, without its label: a person looks
 
 

@@ -188,9 +188,15 @@ def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None
         return None
     left, right = tl.line.words[last], tl.line.words[last + 1]
     gap = right.box.left - left.box.right
-    if gap > 1.5 * max(left.box.height, 1):
+    height = max(left.box.height, 1)
+    if gap > 1.5 * height or (gap > NUMBER_GAP * height and right.text[:1].isdigit()):
         return tl.spans[last + 1][0], False
     return None
+
+
+# A label filling its ruled cell stands closer to the next cell's value; a value starting
+# with a digit there (`Umur/Tgl Lahir | 84 th / 06-12-1940`) is no word of running text.
+NUMBER_GAP = 0.8
 
 
 # A word of a field we have no label for, with its colon: `Ket:`, `Poli / Unit Tujuan :`.
@@ -270,8 +276,8 @@ def _hit_beside(
     end = _value_end(tl, start)
     value = tl.text[start:end].strip(" :;")
     words = tuple(tl.words_in(start, end))
-    if _is_label(value):  # `Diagnosa Akhir : Kode ICD`: a column header, no value
-        value, words = "", ()
+    if _is_label(value) or (not colon and _starts_with_label(value)):
+        value, words = "", ()  # `Diagnosa Akhir : Kode ICD`, `Nama Pasien   Umur`: headers
     if not colon and words and all(_RULE.fullmatch(w.text) for w in words):
         value, words = "", ()  # the box's right rule beside `| No. RM |`
     label_words = tl.words_in(m.start(), m.end())

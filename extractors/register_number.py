@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from extractors.confidence import evidence_of, scored_field
+from extractors.dates import find_dates
 from extractors.labels import find_labels, label_table, label_weight, words_after
 from models import Field, Line
 
@@ -63,10 +64,10 @@ def extract_register_number(lines: list[Line]) -> Field:
         words = words or list(hit.words)
         evidence = evidence_of(words, **hit.flags)
         return scored_field("register_number", value, evidence, hit.page, [w.box for w in words])
-    return _in_running_text(lines)
+    return _in_running_text(lines) or _boxed_alone(lines)
 
 
-def _in_running_text(lines: list[Line]) -> Field:
+def _in_running_text(lines: list[Line]) -> Field | None:
     """A label in a sentence, its number right after it without a colon (`… terdaftar dengan
     No. RM 123456 dan …`, `(Nomor Rekam Medis` / `441425-0925)` over a line break)."""
     for index, words in words_after(lines, label_table()["register_number"]):
@@ -79,5 +80,41 @@ def _in_running_text(lines: list[Line]) -> Field:
             continue
         used = [w for w in words if any(ch.isdigit() for ch in w.text)] or words
         evidence = evidence_of(used, anchored=False)
+        return scored_field("register_number", value, evidence, line.page, [w.box for w in used])
+    return None
+
+
+# A number alone at the top right of a letter, `No.` before it or nothing: the record number
+# some systems box there (`| No. 703156-0925 |`). A letter's own number has a label and Roman
+# months or words; a phone or postcode sits on an address line.
+_ALONE = re.compile(r"^(?:No\.?\s*)?(?P<value>(?:RM-?)?\d[\d./\-]{4,}\d)$", re.IGNORECASE)
+UNLABELLED = 0.6  # no label: a person looks
+TOP_SHARE = 0.3  # of the first page: the letterhead and the lines right under it
+DIGIT_SHARE = 0.6
+
+
+def _boxed_alone(lines: list[Line]) -> Field:
+    """No label anywhere: a line in the top right of the first page that holds a number and
+    nothing else."""
+    first = [line for line in lines if line.page == lines[0].page] if lines else []
+    if not first:
+        return Field(name="register_number")
+    left = min(line.box.left for line in first)
+    right = max(line.box.right for line in first)
+    bottom = max(line.box.bottom for line in first)
+    for line in first:
+        if line.box.top > TOP_SHARE * bottom or line.box.left < (left + right) / 2:
+            continue
+        words = [w for w in line.words if any(ch.isalnum() for ch in w.text)]  # a box's `|`
+        m = _ALONE.match(" ".join(w.text for w in words))
+        if m is None or _digits(m["value"]) < DIGIT_SHARE * len(m["value"]):
+            continue
+        if find_dates(m["value"]):  # `12-02-2026` right-aligned: a date line
+            continue
+        value = clean_register_number(m["value"])
+        if value is None:
+            continue
+        used = [w for w in words if any(ch.isdigit() for ch in w.text)]
+        evidence = evidence_of(used, anchored=False, doubt=UNLABELLED)
         return scored_field("register_number", value, evidence, line.page, [w.box for w in used])
     return Field(name="register_number")

@@ -75,6 +75,12 @@ def header_columns(line: Line, headers: dict[str, tuple[str, ...]]) -> list[Colu
     return [Column(key, left, right) for key, left, right in starts]
 
 
+# Line heights between two rows' text; the header and the first row may stand further apart
+# (tall ruled cells, the text centred in each: a referral form's `Anamnesa | Diagnosa`).
+ROW_GAP = 2.5
+FIRST_ROW_GAP = 3.5
+
+
 def rows_below(lines: list[Line], index: int, columns: list[Column], limit: int = 8) -> list[Row]:
     """The rows under the header at `index`: lines that follow closely on the same page, up to
     a `label : value` row, a wide gap or `limit` rows."""
@@ -82,7 +88,8 @@ def rows_below(lines: list[Line], index: int, columns: list[Column], limit: int 
     previous = lines[index]
     for line in lines[index + 1 : index + 1 + limit]:
         gap = line.box.top - previous.box.bottom
-        if line.page != previous.page or gap > 2.5 * max(previous.box.height, 1):
+        most = FIRST_ROW_GAP if not rows else ROW_GAP
+        if line.page != previous.page or gap > most * max(previous.box.height, 1):
             break
         if re.search(r"[A-Za-z]\s*:", line.text):
             break

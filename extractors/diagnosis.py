@@ -44,23 +44,16 @@ def strip_code(text: str) -> str:
     return text.strip(" -–:;,/")
 
 
-# A diagnosis table's columns (`extractors/tables.py`), as letter-only lower-case tokens.
-_TABLE_COLUMNS = {
+# A diagnosis table's columns (`extractors/tables.py`), as letter-only lower-case tokens;
+# `other`: the columns beside it on a referral form (`Anamnesa | Diagnosa | Terapi`).
+TABLE_HEADERS = {
     "number": ("no",),
     "code": ("kode", "icd", "icd10", "icdx", "kodeicd"),
     "diagnosis": ("diagnosis", "diagnosa", "penyakit"),
     "kind": ("jenis", "tipe", "keterangan", "status", "kategori"),
-}
-
-
-@cache
-def table_headers() -> dict[str, tuple[str, ...]]:
-    """The diagnosis table's columns, and the columns beside it on a referral form
-    (`Anamnesa | Diagnosa | Terapi`): the one-word `other` labels of `data/labels.yaml`."""
-    others = (re.sub(r"[^a-z0-9]", "", label.lower()) for label in label_table()["other"])
-    return {**_TABLE_COLUMNS, "other": tuple(o for o in others if o not in ("no", ""))}
-
-
+    "other": ("anamnesa", "anamnesis", "keluhan", "terapi", "tindakan", "terapitindakan",
+              "pengobatan"),
+}  # fmt: skip
 _MAIN_ROW = re.compile(r"utama|primer|primary", re.IGNORECASE)
 
 
@@ -68,7 +61,7 @@ def _from_table(lines: list[Line]) -> Diagnosis | None:
     """The `Utama` row of a diagnosis table (else its first row): the text under the
     diagnosis header, the code under the code header. A blank `Utama` cell is the answer
     (printed blank, or not read): never the `Sekunder` row below it, nor the header."""
-    found = find_table(lines, table_headers(), "diagnosis")
+    found = find_table(lines, TABLE_HEADERS, "diagnosis")
     if found is None:
         return None
     rows: list[Row] = []

@@ -17,6 +17,7 @@ from statistics import median
 
 import yaml
 
+from extractors.tables import Column, cells_of, column_of
 from models import Box, Line, Word
 
 _SEPARATOR = r"[\s.:/,\-]*"
@@ -255,7 +256,8 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 if hit is None or not (hit.value or hit.colon):
                     # No colon and nothing beside it (a boxed form's row of labels, the next
                     # cell's label beside): the value may be the cell below.
-                    hit = _heads_a_cell(lines, index, tl, m, label) or hit
+                    cell = _in_label_row(lines, index, tl, m, label)
+                    hit = cell or _heads_a_cell(lines, index, tl, m, label) or hit
                 if hit is not None:
                     taken.append((m.start(), m.end()))
                     hits.append(hit)
@@ -314,6 +316,46 @@ def _heads_a_cell(
     if not value:
         return None
     return LabelHit(index + 1, label, value, words, False, True, left)
+
+
+def _label_spans(text: str) -> list[tuple[int, int]]:
+    """Where labels of any field stand on a line, longest first, left to right."""
+    spans: list[tuple[int, int]] = []
+    for label in _all_labels():
+        for m in label_regex(label).finditer(text):
+            if not any(m.start() < b and m.end() > a for a, b in spans):
+                spans.append((m.start(), m.end()))
+    return sorted(spans)
+
+
+def _in_label_row(
+    lines: list[Line], index: int, tl: TextLine, m: re.Match[str], label: str
+) -> LabelHit | None:
+    """A row of labels over a row of values, each label over its cell (`No. RM  No. Reg  Nama
+    Pasien  Tgl. Lahir` centred over the patient's values): the value is what stands in the
+    next line under this label's column, the cells cut as a table's (`extractors/tables`)."""
+    if ":" in tl.text or index + 1 >= len(lines):
+        return None
+    spans = _label_spans(tl.text)
+    covered = [w for a, b in spans for w in tl.words_in(a, b)]
+    rest = [w for w in tl.line.words if w not in covered and any(c.isalnum() for c in w.text)]
+    if len(spans) < 2 or rest:
+        return None
+    columns = [
+        Column(str(a), words[0].box.left, words[-1].box.right)
+        for a, b in spans
+        if (words := tl.words_in(a, b))
+    ]
+    line, nxt = tl.line, lines[index + 1]
+    if nxt.page != line.page or nxt.box.top - line.box.bottom > CELL_GAP * line.box.height:
+        return None
+    mine = str(next(a for a, b in spans if a <= m.start() < b))
+    words = [w for chunk in cells_of(nxt) if column_of(chunk, columns) == mine for w in chunk]
+    words = [w for w in words if not _is_debris(w.text)]
+    if not words:
+        return None
+    value = " ".join(w.text for w in words)
+    return LabelHit(index + 1, label, value, tuple(words), False, True, words[0].box.left)
 
 
 def _is_label(text: str) -> bool:

@@ -94,14 +94,14 @@ def rows_below(lines: list[Line], index: int, columns: list[Column], limit: int 
         if re.search(r"[A-Za-z]\s*:", line.text):
             break
         cells: dict[str, list[Word]] = {}
-        for chunk in _cells(line):
-            cells.setdefault(_column_of(chunk, columns), []).extend(chunk)
+        for chunk in cells_of(line):
+            cells.setdefault(column_of(chunk, columns), []).extend(chunk)
         rows.append(Row(line, cells))
         previous = line
     return rows
 
 
-def _cells(line: Line) -> list[list[Word]]:
+def cells_of(line: Line) -> list[list[Word]]:
     """The line cut where the space between two words is wider than a letter is tall: the
     gap between two cells, ruled or not."""
     chunks: list[list[Word]] = []
@@ -113,7 +113,7 @@ def _cells(line: Line) -> list[list[Word]]:
     return chunks
 
 
-def _column_of(chunk: list[Word], columns: list[Column]) -> str:
+def column_of(chunk: list[Word], columns: list[Column]) -> str:
     """The column whose header the cell overlaps most; none overlapping, the nearest. A cell
     under a centred header starts left of it but still overlaps it."""
     left, right = chunk[0].box.left, chunk[-1].box.right

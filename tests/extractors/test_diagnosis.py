@@ -275,3 +275,24 @@ def test_a_sentence_pointing_back_to_a_diagnosis_is_none():
         "perawatan rawat inap agar dapat mendapatkan pengobatan yang optimal.\n"
     )
     assert extract_diagnosis(lines_from_text(text)).text.value is None
+
+
+@pytest.mark.parametrize(
+    ("head", "therapy"),
+    [("    Anamnesa                      Diagnosa                     Terapi", "Amlodipin 1x10 mg"),
+     ("    Anamnesa                      Diagnosa", "")],
+)  # fmt: skip
+def test_diagnosis_under_its_header_on_a_referral_form(head, therapy):
+    """faskes_letter/emr_rujukan_grid: `Anamnesa | Diagnosa | Terapi` over the row, a long
+    diagnosis wrapping in its cell; the header beside (`Terapi`) was read as the diagnosis,
+    and the paragraph and the signature under the table are no part of it."""
+    text = (
+        f"{head}\n\n"
+        f"Bengkak pada kedua kaki       E11.9 - Diabetes melitus       {therapy}\n"
+        "                              tipe 2 tidak terkontrol\n\n"
+        "Atas bantuannya kami ucapkan terima kasih.\n"
+        "                                                   Banggai, 10 Februari 2026"
+    )
+    result = extract_diagnosis(lines_from_text(text))
+    assert result.text.value == "Diabetes melitus tipe 2 tidak terkontrol"
+    assert result.icd10.value == "E11.9"

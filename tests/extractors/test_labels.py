@@ -205,3 +205,27 @@ def test_the_next_paragraph_under_a_label_printed_blank_is_no_value():
     text = "Diagnosa:\nDemikian surat keterangan ini dibuat untuk dipergunakan seperlunya."
     assert find_label(lines_from_text(text), "diagnosis") is None
     assert find_label(lines_from_text("Diagnosa sementara:\nDemam tifoid"), "diagnosis").value
+
+
+def test_a_row_of_labels_over_a_row_of_values():
+    """faskes_letter/identity_table: `No. RM | No. Reg | Nama Pasien | Tgl. Lahir | Jenis
+    Kelamin` centred over the patient's values; the name is the cell under `Nama Pasien`, not
+    the next label beside it (`Tgl. Lahir Jenis Kelamin` was read as the name)."""
+    text = (
+        "  No. RM     No. Reg        Nama Pasien      Tgl. Lahir    Jenis Kelamin\n"
+        "904336-1225  202512105375  IRA SAFITRI     01-05-1977    Perempuan\n"
+        "Alamat : Dusun Dongoran RT 13 RW 07"
+    )
+    lines = lines_from_text(text)
+    assert find_label(lines, "name").value == "IRA SAFITRI"
+    assert extract_register_number(lines).value == "904336-1225"
+
+
+def test_a_label_beside_the_next_label_heads_its_cell():
+    """faskes_letter/emr_rujukan_grid: `Nama Pasien   Umur/Tgl Lahir   Jenis Kelamin` over
+    the values, the cells further apart than a column gap."""
+    text = (
+        "No. RM/Reg          Nama Pasien          Umur/Tgl Lahir\n"
+        "RM-00695648         HANI SHAKILA         77 th / 18-12-1948"
+    )
+    assert find_label(lines_from_text(text), "name").value == "HANI SHAKILA"

@@ -1,3 +1,5 @@
+import pytest
+
 from extractors.letter_parts import birth_date, letter_date
 from extractors.lines import lines_from_text
 
@@ -70,3 +72,17 @@ def test_birth_date_printed_one_digit_per_box():
     """faskes_letter/identity_table read by PP-OCR: `Tgl. Lahir : |2|7| |0|7| |1|9|6|2|`."""
     lines = lines_from_text("Tgl. Lahir : | 2 | 7 | | 0 | 7 |1 | 9 |6 |2 |\nNIK : 9507026707620622")
     assert birth_date(lines).value == "1962-07-27"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No. RM/Reg  799410     Umur/Tgl Lahir  84 th / 06-12-1940",  # a cell's narrow gap
+        "Umur/Tgl Lahir : 84 th / 06-12-1940",
+        "TTL : Lahat, 6 Desember 1940",
+    ],
+)
+def test_birth_date_after_an_age_or_as_ttl(text):
+    """faskes_letter/emr_rujukan_grid: the age before the date in one cell, the label filling
+    its ruled cell so that the value stands closer than a form's gap."""
+    assert birth_date(lines_from_text(text)).value == "1940-12-06"

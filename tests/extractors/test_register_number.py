@@ -105,3 +105,22 @@ def test_the_record_number_wins_over_the_visit_registration():
     lines = lines_from_text("No. Reg : 202511257933\nNo. RM : 824824\nNama : VIKTOR")
     assert extract_register_number(lines).value == "824824"
     assert extract_register_number(lines_from_text("No. Reg : 202511257933")).value
+
+
+_TOP = " " * 56  # right of the page's middle
+
+
+def test_a_number_boxed_alone_at_the_top_right_is_the_register():
+    """faskes_letter/emr_rujukan_grid: the record number boxed under the letterhead, `No.`
+    or no label before it; found by where and what it is, doubted."""
+    for printed, value in [("703156-0925", "703156-0925"), ("| No. 00695648 |", "00695648")]:
+        text = f"   RSU AISYIYAH LAHAT\n{_TOP}{printed}\n   SURAT RUJUKAN\nNama : X" + "\n" * 12
+        field = extract_register_number(lines_from_text(text + "Demikian"))
+        assert field.value == value
+        assert (field.evidence.anchored, field.evidence.doubt) == (False, 0.6)
+
+
+@pytest.mark.parametrize("printed", ["445/12/RM/II/2026", "12-02-2026", "Telp. 0421522276"])
+def test_a_letter_number_date_or_phone_alone_at_the_top_right_is_no_register(printed):
+    text = f"   RSU AISYIYAH LAHAT\n{_TOP}{printed}\n   SURAT RUJUKAN\nNama : X" + "\n" * 12
+    assert extract_register_number(lines_from_text(text + "Demikian")).value is None

@@ -456,7 +456,7 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
     column_left = first.box.left if hit.below or hit.label_left is None else hit.label_left
     extra: list[Word] = []
     previous = lines[hit.line_index]
-    for line in lines[hit.line_index + 1 : hit.line_index + 1 + max_lines]:
+    for at, line in enumerate(lines[hit.line_index + 1 : hit.line_index + 1 + max_lines]):
         if line.page != previous.page:
             break
         if all(_is_debris(w.text) for w in line.words):  # drawn low, inside the row or below
@@ -474,9 +474,24 @@ def continuation(lines: list[Line], hit: LabelHit, max_lines: int = 3) -> list[W
         text = " ".join(w.text for w in words)
         if ":" in text or _starts_with_label(text):
             break
+        if _opens_next_cell(lines, hit.line_index + 2 + at, line, gap):
+            break
         extra.extend(words)
         previous = line
     return extra
+
+
+def _opens_next_cell(lines: list[Line], after: int, line: Line, gap: float) -> bool:
+    """`line` is the first line of the next ruled cell's value, its label centred beside its
+    second line: the line after begins with a label and follows `line` much closer than
+    `line` follows the value above (a cell's leading against a row's rules and padding)."""
+    if after >= len(lines) or lines[after].page != line.page or gap <= 0:
+        return False
+    nxt = lines[after]
+    return starts_with_label(nxt) and nxt.box.top - line.box.bottom < CELL_LEADING * gap
+
+
+CELL_LEADING = 0.6  # a cell's line gap against the gap between two rows, at most
 
 
 def _starts_with_label(text: str) -> bool:

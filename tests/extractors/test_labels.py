@@ -3,7 +3,7 @@ import pytest
 from extractors.labels import continuation, find_label, find_labels, running_text
 from extractors.lines import group_lines, lines_from_text
 from extractors.register_number import extract_register_number
-from models import Box, Word
+from models import Box, Line, Word
 
 
 def test_label_followed_by_colon_gives_value_and_boxes():
@@ -229,3 +229,25 @@ def test_a_label_beside_the_next_label_heads_its_cell():
         "RM-00695648         HANI SHAKILA         77 th / 18-12-1948"
     )
     assert find_label(lines_from_text(text), "name").value == "HANI SHAKILA"
+
+
+def _lowered(line, dy):
+    words = [w.model_copy(update={"box": w.box.model_copy(update={"top": w.box.top + dy})})
+             for w in line.words]  # fmt: skip
+    return Line(words=words, page=line.page)
+
+
+def test_the_next_ruled_cells_first_line_is_no_wrap():
+    """faskes_letter/emr_rujukan_grid: label/value pairs in ruled cells, `Alamat` centred
+    beside its two-line value; the address's first line stands under the name's value,
+    further from it (the rules and padding) than from its own second line."""
+    text = (
+        "Nama     PAIMAN KURNIAWAN        Jenis Kelamin   Laki-laki\n"
+        "         Jl. Yos Sudarso No. 5\n"
+        "Alamat   RT 003 RW 002, Kec. X   NIK            1234\n"
+    )
+    first, address, label_row = lines_from_text(text)
+    ruled = [first, _lowered(address, 12), _lowered(label_row, 4)]
+    assert continuation(ruled, find_label(ruled, "name")) == []
+    even = [first, address, label_row]  # a wrap at the form's own leading is still one
+    assert [w.text for w in continuation(even, find_label(even, "name"))][:2] == ["Jl.", "Yos"]

@@ -37,6 +37,8 @@ MIN_ELONGATION = 4.0  # length / thickness of a detection that counts as a line 
 # motif's ovals are 2-3 times as long as wide, and line up too)
 MAX_THICKNESS = 3.5  # a line this many times thicker than the median is not print (titles ~2)
 MIN_BLOCK_SHARE = 0.1  # a block of lines is kept if this large beside the largest (length)
+NEAR_BLOCK = 12.0  # line thicknesses between a page's text and a small block printed with it
+SAME_PRINT = 1.6  # a small block's lines are at most this much thicker or thinner: same print
 MIN_LINES = 3  # fewer lines than this: no page found
 ZOOM_BELOW = 10.0  # px: lines thinner than this to the detector are looked at again, closer
 OUTSIDE = 0.05  # share of the text that may lie outside a sheet's outline that is right
@@ -301,7 +303,30 @@ def _main_blocks(lines: list[_Line], shape: tuple[int, int]) -> list[_Line]:
         owner.append(int(labels[y, x]))
         totals[owner[-1]] += line.length
     keep = totals >= MIN_BLOCK_SHARE * totals.max()
+    main = [line for line, block in zip(lines, owner, strict=True) if block and keep[block]]
+    for block in np.flatnonzero(~keep):
+        small = [line for line, b in zip(lines, owner, strict=True) if b == block]
+        if block and small and _same_sheet(small, main, thickness):
+            keep[block] = True
     return [line for line, block in zip(lines, owner, strict=True) if block and keep[block]]
+
+
+def _same_sheet(block: list[_Line], main: list[_Line], thickness: float) -> bool:
+    """A small block printed with the page (a letter's signature block and its date, set
+    apart from the body by a blank stretch): lines as thick as the page's, standing within
+    the page's width and a few lines above or below its text."""
+    if not main:
+        return False
+    corners = np.concatenate([line.corners for line in main])
+    (left, top), (right, bottom) = corners.min(axis=0), corners.max(axis=0)
+    reach = NEAR_BLOCK * thickness
+    for line in block:
+        x, y = line.centre
+        if not (left <= x <= right and top - reach <= y <= bottom + reach):
+            return False
+        if not 1 / SAME_PRINT <= line.thickness / thickness <= SAME_PRINT:
+            return False
+    return True
 
 
 def _crop(

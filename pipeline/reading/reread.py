@@ -400,10 +400,16 @@ def fill_unread(doc_type: DocType, first: ExtractedFields, second: ExtractedFiel
     return filled
 
 
+# What a KTP is read for besides its NIK (the person it names): a KTP read by Tesseract
+# may lose its name or birth date (a 200-dpi KTP photocopy read without its birth date).
+KTP_PERSON = ("name", "birth_date")
+
+
 def fails_validation(doc_type: DocType, result: ExtractedFields, lines: list[Line]) -> bool:
     """A first reading the second engine should redo: no document type, a NIK printed but not
-    a valid NIK (or none on a KTP), fewer valid member NIKs than the KK has rows, or a letter
-    whose register number or diagnosis was not found."""
+    a valid NIK (or none on a KTP), a KTP without its holder's name or birth date, fewer valid
+    member NIKs than the KK has rows, or a letter whose register number or diagnosis was not
+    found."""
     if doc_type is DocType.unknown:
         return True
     if unread_groups(doc_type, result):
@@ -411,6 +417,10 @@ def fails_validation(doc_type: DocType, result: ExtractedFields, lines: list[Lin
     nik = result.fields.get("nik")
     rejected = any(n.code in NUMBER_REJECTED for n in result.notices)
     if nik is not None and nik.value is None and (doc_type is DocType.ktp or rejected):
+        return True
+    if doc_type is DocType.ktp and any(
+        (read := result.fields.get(name)) is not None and read.value is None for name in KTP_PERSON
+    ):
         return True
     if doc_type is DocType.kk:
         found = sum(1 for m in result.members if m.nik)

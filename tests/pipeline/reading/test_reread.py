@@ -178,6 +178,19 @@ def test_a_letter_without_register_or_diagnosis_fails_validation_unless_printed_
     assert unread_groups(DocType.sktm, _letter()) == []
 
 
+def test_a_ktp_without_its_holders_name_or_birth_date_fails_validation():
+    def ktp(**values: str | None) -> ExtractedFields:
+        names = ("nik", "name", "birth_date")
+        return ExtractedFields(fields={n: Field(name=n, value=values.get(n)) for n in names})
+
+    nik = "3201014101900001"
+    assert not fails_validation(DocType.ktp, ktp(nik=nik, name="SITI", birth_date="1990-01-01"), [])
+    assert fails_validation(DocType.ktp, ktp(nik=nik, birth_date="1990-01-01"), [])
+    assert fails_validation(DocType.ktp, ktp(nik=nik, name="SITI"), [])
+    sktm = ExtractedFields(fields={"nik": Field(name="nik", value=nik), "name": Field(name="name")})
+    assert not fails_validation(DocType.sktm, sktm, [])
+
+
 def test_the_second_reading_fills_only_the_groups_the_first_left_unread():
     first = _letter(nik="3201010101900001", diagnosis="ISPA", priority_category="regular")
     first.notices.append(Notice(code="field_absent", field="register_number", message="none"))

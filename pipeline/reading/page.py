@@ -119,12 +119,14 @@ def _rim_is_paper(corners: np.ndarray, gray: np.ndarray) -> bool:
 class TextPage:
     """The text block of a photo, straightened: `image` is the crop (same channels as the
     photo); `angle` the degrees the photo was turned counter-clockwise to make its lines
-    horizontal (-90..90)."""
+    horizontal (-90..90); `boxes` the text regions of the look that found the block (the
+    closer one for small print), on `image`: what the recogniser reads."""
 
     image: np.ndarray
     angle: float
     lines: int
-    matrix: np.ndarray  # 2x3: photo pixels to `image`'s, to carry the detector's boxes over
+    matrix: np.ndarray  # 2x3: photo pixels to `image`'s
+    boxes: np.ndarray  # (n, 4, 2) on `image`
 
 
 def on_a_surface(gray: np.ndarray) -> bool:
@@ -174,7 +176,8 @@ def text_page(image: np.ndarray, found: TextLines) -> TextPage:
     direction = found.direction
     angle = direction if direction <= 90 else direction - 180  # turn that levels the lines
     crop, matrix = _crop(image, found.points, angle, found.thickness)
-    return TextPage(crop, angle, len(found.points) // 4, matrix)
+    boxes = cv2.transform(found.boxes.reshape(-1, 1, 2).astype(np.float32), matrix)
+    return TextPage(crop, angle, len(found.points) // 4, matrix, boxes.reshape(-1, 4, 2))
 
 
 def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:

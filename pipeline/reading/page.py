@@ -131,14 +131,18 @@ class TextPage:
 
 def on_a_surface(gray: np.ndarray) -> bool:
     """True when the rim of the image is not paper: a photo of a page lying on something,
-    not a scan (whose rim is the page itself, or the scanner's white)."""
+    not a scan (whose rim is the page itself, or the scanner's white). Paper is bright and
+    smooth: a white tablecloth's checks or flowers are as bright, but edged all over."""
     small, _ = work_copy(gray, 400)
     m = max(2, int(0.03 * max(small.shape)))
-    rim = np.concatenate(
-        [small[:m].ravel(), small[-m:].ravel(), small[:, :m].ravel(), small[:, -m:].ravel()]
-    )
     paper = float(np.percentile(small, 90))
-    return float((rim >= 0.8 * paper).mean()) < RIM_PAPER
+    kernel = np.ones((5, 5), np.uint8)
+    spread = cv2.dilate(small, kernel).astype(np.int16) - cv2.erode(small, kernel)
+    blank = (small >= 0.8 * paper) & (spread < SMOOTH * paper)
+    rim = np.concatenate(
+        [blank[:m].ravel(), blank[-m:].ravel(), blank[:, :m].ravel(), blank[:, -m:].ravel()]
+    )
+    return float(rim.mean()) < RIM_PAPER
 
 
 @dataclass(frozen=True)

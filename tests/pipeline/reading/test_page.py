@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fixtures.capture import CONDITIONS, PHOTOS
+from fixtures.capture import CONDITIONS, PHOTOS, photograph
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
 from fixtures.surfaces import SURFACES
 from pipeline.reading.ocr import OcrOptions
 from pipeline.reading.page import find_text_lines, on_a_surface, text_page
-from pipeline.reading.preprocess import to_gray
+from pipeline.reading.preprocess import find_page_quad, to_gray
+from pipeline.reading.quality import measure
 from pipeline.reading.read import read_raster
 from tests.conftest import render_page
 
@@ -120,3 +121,19 @@ def test_light_marks_on_a_dark_cloth_are_not_the_text(tmp_path):
     found = find_text_lines(np.asarray(image.convert("RGB")))
     assert found is not None
     assert min(found.direction, 180 - found.direction) < 15
+
+
+def test_a_page_on_a_white_tablecloth_is_on_a_surface(tmp_path):
+    """A KK on a plastic tablecloth (white with a print, and a sheen): its rim is as bright
+    as paper, so the photo was taken for a scan, no lines were found and the scan's gate
+    told it cut_off. Paper is smooth as well as bright; the cloth is edged all over."""
+    generate(4242, tmp_path, dict.fromkeys(DOC_TYPES, 2), {"png": 1})
+    page = Image.open(tmp_path / "kk_standard_0001.png")
+    rng = random.Random("kk_standard_0001:on_tablecloth_x:1")
+    image, _, details = photograph(page, rng, "tablecloth")
+    assert details["surface"] == "tablecloth"
+    photo = np.asarray(image.convert("RGB"))
+    gray = to_gray(photo)
+    assert find_page_quad(photo) is None
+    assert on_a_surface(gray)
+    assert measure(gray, find_text_lines(photo)).codes() == []

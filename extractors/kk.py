@@ -30,7 +30,11 @@ from extractors.names import clean_name
 from extractors.nik import check_nik, decode_nik, find_nik_candidates
 from models import Line, Member, Notice, Word
 
-_MARKER = re.compile(r"^\(?(\d{1,2})\)?$")
+# `(n)`; small print read by PP-OCR may lose or bend a bracket: `(2`, `(4]`, `[5)`.
+_MARKER = re.compile(r"^[(\[{]?(\d{1,2})[)\]}]?$")
+# Share of a line's words that are markers: at WhatsApp size the last markers may be read as
+# junk (`(5) (6) (7)` as `060 t`), while a member row holds no `(n)` at all.
+MARKER_SHARE = 0.5
 MIN_CELL_DIGITS = 10  # a NIK cell OCR garbled still holds most of its 16 digits
 # Line heights of gap that end table 2's header block going up: its lines sit close together,
 # while the last member row above (whose second line, `TARIHORAN SEKOLAH`, has no digits) is
@@ -78,9 +82,9 @@ def marker_rows(lines: list[Line]) -> list[MarkerRow]:
         numbers: dict[int, float] = {}
         for word in line.words:
             m = _MARKER.match(word.text.strip())
-            if m and word.text.strip().startswith("("):
+            if m and word.text.strip()[0] in "([{":
                 numbers[int(m.group(1))] = _centre_x(word)
-        if len(numbers) >= 4 and len(numbers) >= 0.6 * len(line.words):
+        if len(numbers) >= 4 and len(numbers) >= MARKER_SHARE * len(line.words):
             rows.append(MarkerRow(index, numbers))
     return rows
 

@@ -16,6 +16,7 @@ choice between the two readings is made here, from validation first and confiden
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -87,6 +88,38 @@ def marker_rows(lines: list[Line]) -> list[MarkerRow]:
         if len(numbers) >= 4 and len(numbers) >= MARKER_SHARE * len(line.words):
             rows.append(MarkerRow(index, numbers))
     return rows
+
+
+def table_markers(lines: list[Line]) -> list[MarkerRow]:
+    """The marker rows of table 1 and table 2, table 1's first. When table 1's markers were
+    not read at all (a KK at WhatsApp size: `m 2 周 (4) 功 (38)`), its column header line
+    (`No  Nama Lengkap  NIK  Jenis Kelamin`) stands in: the markers sit under those words."""
+    markers = marker_rows(lines)
+    if markers and statistics.median(markers[0].numbers) <= 10:
+        return markers
+    end = markers[0].index if markers else len(lines)
+    header = next((h for h in map(_header_row, lines[:end], range(end)) if h), None)
+    return markers if header is None else [header, *markers]
+
+
+def _header_row(line: Line, index: int) -> MarkerRow | None:
+    """Table 1's column header line as a marker row: columns (1)-(4) at the centres of
+    `No`, `Nama Lengkap`, `NIK` and `Jenis Kelamin`."""
+    words = {w.text.upper().strip(".:"): w for w in reversed(line.words)}
+    nama, nik, jenis = words.get("NAMA"), words.get("NIK"), words.get("JENIS")
+    if not (nama and nik and jenis and nama.box.left < nik.box.left < jenis.box.left):
+        return None
+    lengkap, kelamin = words.get("LENGKAP", nama), words.get("KELAMIN", jenis)
+    no = words.get("NO")
+    return MarkerRow(
+        index,
+        {
+            1: _centre_x(no) if no and no.box.left < nama.box.left else nama.box.left,
+            2: (nama.box.left + lengkap.box.right) / 2,
+            3: _centre_x(nik),
+            4: (jenis.box.left + kelamin.box.right) / 2,
+        },
+    )
 
 
 def _centre_x(word: Word) -> float:
@@ -201,7 +234,7 @@ def _nik_cells(
 
 def member_rows(lines: list[Line]) -> list[MemberRow]:
     """The rows of table 1, top to bottom, with the words of their cells."""
-    markers = marker_rows(lines)
+    markers = table_markers(lines)
     if not markers:
         return []
     first = markers[0]
@@ -302,7 +335,7 @@ def extract_members(
     `second` holds second readings by row order; `kk_number` breaks ties between two valid
     readings of a member NIK.
     """
-    markers = marker_rows(lines)
+    markers = table_markers(lines)
     rows = member_rows(lines)
     if not markers:
         return [], []

@@ -5,6 +5,7 @@ from extractors.kk import (
     extract_members,
     marker_rows,
     member_rows,
+    table_markers,
 )
 from extractors.lines import lines_from_text
 
@@ -150,3 +151,23 @@ def test_a_marker_row_with_bent_brackets_and_junk_is_found():
     members, _ = extract_members(lines)
     assert len(members) == 3
     assert members[0].nik == "7308264401757753"
+
+
+def test_table_ones_header_stands_in_for_markers_not_read():
+    """Another landscape KK on granite at WhatsApp size (own family seed 7373): table 1's
+    markers came back as `m 2 周 (4) 功 (38)`, nothing a marker row; its column header line
+    was read, and the markers sit under its words."""
+    text = KK_TEXT.replace(
+        "(1)  (2)                     (3)                  (4)            (5)           (6)",
+        "m    2                       周                   (4)            功            (38)",
+    )
+    lines = lines_from_text(text)
+    assert [sorted(r.numbers)[:2] for r in marker_rows(lines)] == [[11, 12]]
+    assert [sorted(r.numbers)[:2] for r in table_markers(lines)] == [[1, 2], [11, 12]]
+    members, _ = extract_members(lines)
+    assert [m.nik for m in members] == [
+        "7308264401757753",
+        "7308261502040914",
+        "7308264904080284",
+    ]
+    assert [m.relationship for m in members] == ["KEPALA KELUARGA", "ANAK", "ANAK"]

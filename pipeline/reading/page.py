@@ -109,10 +109,17 @@ def _rim_is_paper(corners: np.ndarray, gray: np.ndarray) -> bool:
     if band.sum() < 100:
         return True
     paper = float(np.percentile(small[sheet > 0], 95))
+    blank = _blank_paper(small, SHADED_PAPER * paper, paper)
+    return float(blank[band > 0].mean()) >= PAPER_SHARE
+
+
+def _blank_paper(small: np.ndarray, floor: float, paper: float) -> np.ndarray:
+    """Where the image looks like blank paper: at least `floor` bright, and smooth (varying
+    less than `SMOOTH` of the paper's brightness over 5 px): a cloth's print or a tile's
+    grout is edged all over."""
     kernel = np.ones((5, 5), np.uint8)
     spread = cv2.dilate(small, kernel).astype(np.int16) - cv2.erode(small, kernel)
-    blank = (small >= SHADED_PAPER * paper) & (spread < SMOOTH * paper)
-    return float(blank[band > 0].mean()) >= PAPER_SHARE
+    return (small >= floor) & (spread < SMOOTH * paper)
 
 
 @dataclass(frozen=True)
@@ -136,9 +143,7 @@ def on_a_surface(gray: np.ndarray) -> bool:
     small, _ = work_copy(gray, 400)
     m = max(2, int(0.03 * max(small.shape)))
     paper = float(np.percentile(small, 90))
-    kernel = np.ones((5, 5), np.uint8)
-    spread = cv2.dilate(small, kernel).astype(np.int16) - cv2.erode(small, kernel)
-    blank = (small >= 0.8 * paper) & (spread < SMOOTH * paper)
+    blank = _blank_paper(small, 0.8 * paper, paper)
     rim = np.concatenate(
         [blank[:m].ravel(), blank[-m:].ravel(), blank[:, :m].ravel(), blank[:, -m:].ravel()]
     )

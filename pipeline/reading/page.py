@@ -35,7 +35,10 @@ THRESHOLD = 0.3  # text probability of a pixel
 ALIGN = 10.0  # degrees: a text line runs this close to the common direction
 MIN_ELONGATION = 4.0  # length / thickness of a detection that counts as a line (a batik
 # motif's ovals are 2-3 times as long as wide, and line up too)
-MAX_THICKNESS = 3.5  # a line this many times thicker than the median is not print (titles ~2)
+MAX_THICKNESS = 4.0  # a line this many times thicker than the typical is not print (titles
+# ~2 times the body's)
+TYPICAL = 30  # percentile of the lines' thickness that is the print's: a batik's rows of
+# ovals, 5 times as thick, may be half of what is detected on a page small in the frame
 MIN_BLOCK_SHARE = 0.1  # a block of lines is kept if this large beside the largest (length)
 MIN_LINES = 3  # fewer lines than this: no page found
 ZOOM_BELOW = 10.0  # px: lines thinner than this to the detector are looked at again, closer
@@ -201,7 +204,7 @@ def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
     lines = _on_light_ground(lines, image, probability.shape)
     if lines:
         # Rows of a cloth's dots read as lines several times thicker than the page's print.
-        typical = float(np.median([line.thickness for line in lines]))
+        typical = float(np.percentile([line.thickness for line in lines], TYPICAL))
         lines = [line for line in lines if line.thickness <= MAX_THICKNESS * typical]
     direction = _common_direction(lines)
     if direction is None:

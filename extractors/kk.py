@@ -16,6 +16,7 @@ choice between the two readings is made here, from validation first and confiden
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,7 +31,11 @@ from extractors.names import clean_name
 from extractors.nik import check_nik, decode_nik, find_nik_candidates
 from models import Line, Member, Notice, Word
 
-_MARKER = re.compile(r"^\(?(\d{1,2})\)?$")
+# `(n)`; small print read by PP-OCR may lose or bend a bracket: `(2`, `(4]`, `[5)`.
+_MARKER = re.compile(r"^[(\[{]?(\d{1,2})[)\]}]?$")
+# Share of a line's words that are markers: at WhatsApp size the last markers may be read as
+# junk (`(5) (6) (7)` as `060 t`), while a member row holds no `(n)` at all.
+MARKER_SHARE = 0.5
 MIN_CELL_DIGITS = 10  # a NIK cell OCR garbled still holds most of its 16 digits
 # Line heights of gap that end table 2's header block going up: its lines sit close together,
 # while the last member row above (whose second line, `TARIHORAN SEKOLAH`, has no digits) is
@@ -78,11 +83,43 @@ def marker_rows(lines: list[Line]) -> list[MarkerRow]:
         numbers: dict[int, float] = {}
         for word in line.words:
             m = _MARKER.match(word.text.strip())
-            if m and word.text.strip().startswith("("):
+            if m and word.text.strip()[0] in "([{":
                 numbers[int(m.group(1))] = _centre_x(word)
-        if len(numbers) >= 4 and len(numbers) >= 0.6 * len(line.words):
+        if len(numbers) >= 4 and len(numbers) >= MARKER_SHARE * len(line.words):
             rows.append(MarkerRow(index, numbers))
     return rows
+
+
+def table_markers(lines: list[Line]) -> list[MarkerRow]:
+    """The marker rows of table 1 and table 2, table 1's first. When table 1's markers were
+    not read at all (a KK at WhatsApp size: `m 2 周 (4) 功 (38)`), its column header line
+    (`No  Nama Lengkap  NIK  Jenis Kelamin`) stands in: the markers sit under those words."""
+    markers = marker_rows(lines)
+    if markers and statistics.median(markers[0].numbers) <= 10:
+        return markers
+    end = markers[0].index if markers else len(lines)
+    header = next((h for h in map(_header_row, lines[:end], range(end)) if h), None)
+    return markers if header is None else [header, *markers]
+
+
+def _header_row(line: Line, index: int) -> MarkerRow | None:
+    """Table 1's column header line as a marker row: columns (1)-(4) at the centres of
+    `No`, `Nama Lengkap`, `NIK` and `Jenis Kelamin`."""
+    words = {w.text.upper().strip(".:"): w for w in reversed(line.words)}
+    nama, nik, jenis = words.get("NAMA"), words.get("NIK"), words.get("JENIS")
+    if not (nama and nik and jenis and nama.box.left < nik.box.left < jenis.box.left):
+        return None
+    lengkap, kelamin = words.get("LENGKAP", nama), words.get("KELAMIN", jenis)
+    no = words.get("NO")
+    return MarkerRow(
+        index,
+        {
+            1: _centre_x(no) if no and no.box.left < nama.box.left else nama.box.left,
+            2: (nama.box.left + lengkap.box.right) / 2,
+            3: _centre_x(nik),
+            4: (jenis.box.left + kelamin.box.right) / 2,
+        },
+    )
 
 
 def _centre_x(word: Word) -> float:
@@ -197,7 +234,7 @@ def _nik_cells(
 
 def member_rows(lines: list[Line]) -> list[MemberRow]:
     """The rows of table 1, top to bottom, with the words of their cells."""
-    markers = marker_rows(lines)
+    markers = table_markers(lines)
     if not markers:
         return []
     first = markers[0]
@@ -298,7 +335,7 @@ def extract_members(
     `second` holds second readings by row order; `kk_number` breaks ties between two valid
     readings of a member NIK.
     """
-    markers = marker_rows(lines)
+    markers = table_markers(lines)
     rows = member_rows(lines)
     if not markers:
         return [], []

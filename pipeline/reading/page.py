@@ -35,7 +35,10 @@ THRESHOLD = 0.3  # text probability of a pixel
 ALIGN = 10.0  # degrees: a text line runs this close to the common direction
 MIN_ELONGATION = 4.0  # length / thickness of a detection that counts as a line (a batik
 # motif's ovals are 2-3 times as long as wide, and line up too)
-MAX_THICKNESS = 3.5  # a line this many times thicker than the median is not print (titles ~2)
+MAX_THICKNESS = 4.0  # a line this many times thicker than the typical is not print (titles
+# ~2 times the body's)
+TYPICAL = 30  # percentile of the lines' thickness that is the print's: a batik's rows of
+# ovals, 5 times as thick, may be half of what is detected on a page small in the frame
 MIN_BLOCK_SHARE = 0.1  # a block of lines is kept if this large beside the largest (length)
 NEAR_BLOCK = 12.0  # line thicknesses between a page's text and a small block printed with it
 SAME_PRINT = 1.6  # a small block's lines are at most this much thicker or thinner: same print
@@ -111,34 +114,45 @@ def _rim_is_paper(corners: np.ndarray, gray: np.ndarray) -> bool:
     if band.sum() < 100:
         return True
     paper = float(np.percentile(small[sheet > 0], 95))
+    blank = _blank_paper(small, SHADED_PAPER * paper, paper)
+    return float(blank[band > 0].mean()) >= PAPER_SHARE
+
+
+def _blank_paper(small: np.ndarray, floor: float, paper: float) -> np.ndarray:
+    """Where the image looks like blank paper: at least `floor` bright, and smooth (varying
+    less than `SMOOTH` of the paper's brightness over 5 px): a cloth's print or a tile's
+    grout is edged all over."""
     kernel = np.ones((5, 5), np.uint8)
     spread = cv2.dilate(small, kernel).astype(np.int16) - cv2.erode(small, kernel)
-    blank = (small >= SHADED_PAPER * paper) & (spread < SMOOTH * paper)
-    return float(blank[band > 0].mean()) >= PAPER_SHARE
+    return (small >= floor) & (spread < SMOOTH * paper)
 
 
 @dataclass(frozen=True)
 class TextPage:
     """The text block of a photo, straightened: `image` is the crop (same channels as the
     photo); `angle` the degrees the photo was turned counter-clockwise to make its lines
-    horizontal (-90..90)."""
+    horizontal (-90..90); `boxes` the text regions of the look that found the block (the
+    closer one for small print), on `image`: what the recogniser reads."""
 
     image: np.ndarray
     angle: float
     lines: int
-    matrix: np.ndarray  # 2x3: photo pixels to `image`'s, to carry the detector's boxes over
+    matrix: np.ndarray  # 2x3: photo pixels to `image`'s
+    boxes: np.ndarray  # (n, 4, 2) on `image`
 
 
 def on_a_surface(gray: np.ndarray) -> bool:
     """True when the rim of the image is not paper: a photo of a page lying on something,
-    not a scan (whose rim is the page itself, or the scanner's white)."""
+    not a scan (whose rim is the page itself, or the scanner's white). Paper is bright and
+    smooth: a white tablecloth's checks or flowers are as bright, but edged all over."""
     small, _ = work_copy(gray, 400)
     m = max(2, int(0.03 * max(small.shape)))
-    rim = np.concatenate(
-        [small[:m].ravel(), small[-m:].ravel(), small[:, :m].ravel(), small[:, -m:].ravel()]
-    )
     paper = float(np.percentile(small, 90))
-    return float((rim >= 0.8 * paper).mean()) < RIM_PAPER
+    blank = _blank_paper(small, 0.8 * paper, paper)
+    rim = np.concatenate(
+        [blank[:m].ravel(), blank[-m:].ravel(), blank[:, :m].ravel(), blank[:, -m:].ravel()]
+    )
+    return float(rim.mean()) < RIM_PAPER
 
 
 @dataclass(frozen=True)
@@ -176,7 +190,8 @@ def text_page(image: np.ndarray, found: TextLines) -> TextPage:
     direction = found.direction
     angle = direction if direction <= 90 else direction - 180  # turn that levels the lines
     crop, matrix = _crop(image, found.points, angle, found.thickness)
-    return TextPage(crop, angle, len(found.points) // 4, matrix)
+    boxes = cv2.transform(found.boxes.reshape(-1, 1, 2).astype(np.float32), matrix)
+    return TextPage(crop, angle, len(found.points) // 4, matrix, boxes.reshape(-1, 4, 2))
 
 
 def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
@@ -191,7 +206,7 @@ def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
     lines = _on_light_ground(lines, image, probability.shape)
     if lines:
         # Rows of a cloth's dots read as lines several times thicker than the page's print.
-        typical = float(np.median([line.thickness for line in lines]))
+        typical = float(np.percentile([line.thickness for line in lines], TYPICAL))
         lines = [line for line in lines if line.thickness <= MAX_THICKNESS * typical]
     direction = _common_direction(lines)
     if direction is None:

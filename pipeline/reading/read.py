@@ -293,9 +293,8 @@ def _read_text_page(
     begun = time.thread_time()
     found = text_page(image, lines)
     spent = time.thread_time() - begun
-    on_page = _moved(lines.boxes, found.matrix)
     result = read_raster(
-        found.image, dpi, page, options, cache_dir, True, page_found=True, lines=on_page
+        found.image, dpi, page, options, cache_dir, True, page_found=True, lines=found.boxes
     )
     result.notices = notices
     result.rotation = (result.rotation - round(found.angle / 90) * 90) % 360

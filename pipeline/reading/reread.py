@@ -22,8 +22,8 @@ from extractors.kk import (
     _relationships,
     choose_nik,
     extract_members,
-    marker_rows,
     member_rows,
+    table_markers,
 )
 from extractors.lines import group_lines
 from extractors.nik import NumberRegion, extract_kk_number, extract_nik, number_regions
@@ -357,7 +357,7 @@ NUMBER_REJECTED = {"nik_invalid", "nik_unknown_region"}
 
 def kk_rows(lines: list[Line]) -> int:
     """Member rows the KK prints, as its second table numbers them (0 when not seen)."""
-    markers = marker_rows(lines)
+    markers = table_markers(lines)
     return max(_relationships(lines, markers[1]), default=0) if len(markers) > 1 else 0
 
 

@@ -5,6 +5,7 @@ from extractors.kk import (
     extract_members,
     marker_rows,
     member_rows,
+    table_markers,
 )
 from extractors.lines import lines_from_text
 
@@ -135,3 +136,38 @@ def test_the_last_rows_second_line_is_not_table_twos_header():
     lines[index] = line.model_copy(update={"words": lifted})
     members, _ = extract_members(lines)
     assert [m.nik for m in members][-1] == "7308264904080284"
+
+
+def test_a_marker_row_with_bent_brackets_and_junk_is_found():
+    """A landscape KK on granite sent by WhatsApp (7-px letters, own family seed 7272): PP-OCR
+    read table 1's markers as `(1) (2 (3) (4] 060 t`. Only table 2's markers were found, its
+    header taken for table 1's, and none of the six members was returned."""
+    text = KK_TEXT.replace(
+        "(1)  (2)                     (3)                  (4)            (5)           (6)",
+        "(1)  (2                      (3)                  (4]            060           t",
+    )
+    lines = lines_from_text(text)
+    assert [sorted(r.numbers)[:2] for r in marker_rows(lines)] == [[1, 2], [11, 12]]
+    members, _ = extract_members(lines)
+    assert len(members) == 3
+    assert members[0].nik == "7308264401757753"
+
+
+def test_table_ones_header_stands_in_for_markers_not_read():
+    """Another landscape KK on granite at WhatsApp size (own family seed 7373): table 1's
+    markers came back as `m 2 周 (4) 功 (38)`, nothing a marker row; its column header line
+    was read, and the markers sit under its words."""
+    text = KK_TEXT.replace(
+        "(1)  (2)                     (3)                  (4)            (5)           (6)",
+        "m    2                       周                   (4)            功            (38)",
+    )
+    lines = lines_from_text(text)
+    assert [sorted(r.numbers)[:2] for r in marker_rows(lines)] == [[11, 12]]
+    assert [sorted(r.numbers)[:2] for r in table_markers(lines)] == [[1, 2], [11, 12]]
+    members, _ = extract_members(lines)
+    assert [m.nik for m in members] == [
+        "7308264401757753",
+        "7308261502040914",
+        "7308264904080284",
+    ]
+    assert [m.relationship for m in members] == ["KEPALA KELUARGA", "ANAK", "ANAK"]

@@ -260,6 +260,11 @@ _LETTER_NUMBER = re.compile(
 )
 
 
+# A small `l` read as a capital `I` after small letters (`Kel-C` read `KeI-C`): a code of
+# capitals never follows small letters with a lone capital I.
+_SMALL_L_AS_I = re.compile(r"(?<=[a-z])I(?![A-Za-z])")
+
+
 def _letter_number(lines: list[Line], issued: str | None = None) -> Field:
     """The number after `Nomor :`; its Roman month settled by the letter's date (`issued`,
     ISO) when OCR lost or garbled it."""
@@ -272,7 +277,8 @@ def _letter_number(lines: list[Line], issued: str | None = None) -> Field:
     m = _LETTER_NUMBER.match(text)
     if not m:
         return Field(name="letter_number")
-    value = roman_month(re.sub(r"\s*/\s*", "/", m.group(0)))
+    value, small_l = _SMALL_L_AS_I.subn("l", roman_month(re.sub(r"\s*/\s*", "/", m.group(0))))
+    repaired += small_l
     words = [w for w in hit.words if "/" in w.text or any(c.isdigit() for c in w.text)]
     evidence = evidence_of(words or hit.words, anchored=hit.colon, repaired=repaired)
     return scored_field("letter_number", value, evidence, hit.page, hit.boxes)

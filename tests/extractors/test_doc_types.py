@@ -73,6 +73,15 @@ def test_a_roman_month_ocr_garbled_is_the_letter_dates_month():
     assert got == "474/108/DS/II/2026"
 
 
+def test_a_small_l_read_as_a_capital_i_in_a_letter_number():
+    # sktm/kelurahan_surat on WhatsApp (own set, seed 91): `145/Kel-C/ 61 /XI/2025`.
+    got = _sktm_number("Nomor : 145/KeI-C/ 61 /XI/2025", "Cibunarjaya, 26 November 2025")
+    assert got == "145/Kel-C/61/XI/2025"
+    assert _sktm_number("Nomor : 474/12/DS-II/XI/2025", "Cibunarjaya, 26 November 2025") == (
+        "474/12/DS-II/XI/2025"
+    )
+
+
 def test_a_roman_month_is_never_invented_nor_replaced_by_another_valid_one():
     assert month_of_issue("474/108/DS/2026", date(2026, 2, 9)) == ("474/108/DS/2026", 0)
     assert month_of_issue("400/1/DS/X/2026", date(2026, 11, 2)) == ("400/1/DS/X/2026", 0)

@@ -14,7 +14,8 @@ says: values given ≥ 0.9 must be exact ≥ 98% of the time. It is computed in 
    written to `data/confidence.yaml` (`tests/benchmarks/bench_calibration.py --fit`). A score
    only maps to ≥ 0.9 when the values scoring that high on the fitting seed were ≥ 98% exact
    at the cautious (lower Wilson) bound (`extractors.calibration`); a field that never gets
-   there stays below 0.9 however clean its reading looks.
+   there stays below 0.9 however clean its reading looks. A doubt the fitting seed cannot
+   show (a value found by its place alone) then scales the confidence (`confidence_of`).
 """
 
 from __future__ import annotations
@@ -99,6 +100,14 @@ def calibrate(key: str, score: float) -> float:
     return round(max(MIN_CONFIDENCE, values[max(index, 0)]), 3)
 
 
+def confidence_of(key: str, evidence: Evidence) -> float:
+    """The calibrated confidence of the evidence's score, times the doubt calibration cannot
+    see (`Evidence.unmeasured`): the step curve of a field is flat where its labelled values
+    were all right, and would give a guess by position the same."""
+    confidence = calibrate(key, evidence_score(evidence)) * evidence.unmeasured
+    return round(max(MIN_CONFIDENCE, confidence), 3)
+
+
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][A-Z'\-]+|[A-Z]\.)$")
 _PLACE_TOKEN = re.compile(r"^[A-Z][A-Za-z'\-]*\.?$|^[IVX]+$|^\d{1,2}$")
 _YEAR = re.compile(r"(?<!\d)(20[1-3]\d)(?!\d)")
@@ -144,7 +153,7 @@ def scored_field(
     return Field(
         name=name,
         value=value,
-        confidence=calibrate(name, evidence_score(evidence)),
+        confidence=confidence_of(name, evidence),
         page=page,
         boxes=list(boxes),
         evidence=evidence,
@@ -161,5 +170,5 @@ def rescored(field: Field, key: str, **changes: object) -> Field:
     if field.value is None or field.evidence is None:
         return field
     evidence = field.evidence.model_copy(update=changes)
-    confidence = calibrate(key, evidence_score(evidence))
+    confidence = confidence_of(key, evidence)
     return field.model_copy(update={"evidence": evidence, "confidence": confidence})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from extractors.absence import diagnosis_signs, missing_notice
 from extractors.confidence import evidence_of, rescored, scored_field
@@ -145,8 +146,9 @@ def sktm(lines: list[Line]) -> ExtractedFields:
         if name == "village" and place.value is None:
             place = _village_in_body(lines)
         out.add(_as_most_printed(place, lines))
-    out.add(_letter_number(lines))
-    out.add(letter_date(lines))
+    dated = letter_date(lines)
+    out.add(_letter_number(lines, dated.value))
+    out.add(dated)
     return out
 
 
@@ -258,15 +260,25 @@ _LETTER_NUMBER = re.compile(
 )
 
 
-def _letter_number(lines: list[Line]) -> Field:
+# A small `l` read as a capital `I` after small letters (`Kel-C` read `KeI-C`): a code of
+# capitals never follows small letters with a lone capital I.
+_SMALL_L_AS_I = re.compile(r"(?<=[a-z])I(?![A-Za-z])")
+
+
+def _letter_number(lines: list[Line], issued: str | None = None) -> Field:
+    """The number after `Nomor :`; its Roman month settled by the letter's date (`issued`,
+    ISO) when OCR lost or garbled it."""
     hit = find_label(lines, "letter_number")
     if hit is None:
         return Field(name="letter_number")
     text, repaired = slashed_roman_month(hit.value)
+    text, settled = month_of_issue(text, date.fromisoformat(issued) if issued else None)
+    repaired += settled
     m = _LETTER_NUMBER.match(text)
     if not m:
         return Field(name="letter_number")
-    value = roman_month(re.sub(r"\s*/\s*", "/", m.group(0)))
+    value, small_l = _SMALL_L_AS_I.subn("l", roman_month(re.sub(r"\s*/\s*", "/", m.group(0))))
+    repaired += small_l
     words = [w for w in hit.words if "/" in w.text or any(c.isdigit() for c in w.text)]
     evidence = evidence_of(words or hit.words, anchored=hit.colon, repaired=repaired)
     return scored_field("letter_number", value, evidence, hit.page, hit.boxes)
@@ -275,7 +287,8 @@ def _letter_number(lines: list[Line]) -> Field:
 _ROMAN_LOOKALIKE = re.compile(r"^[IVXl1|]+$")
 # `/II/2026` read as `!!I/2026`, `!11/2026`, `!!/2026`: the slash before the month became `!`.
 _SLASH_ROMAN = re.compile(r"(?<=[A-Za-z0-9.\-])[!|]([IVXl1|!]{1,4})/(\d{4})(?!\d)")
-_ROMAN_MONTHS = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+_ROMAN_MONTHS = frozenset(ROMAN)
 
 
 def slashed_roman_month(text: str) -> tuple[str, int]:
@@ -290,6 +303,48 @@ def slashed_roman_month(text: str) -> tuple[str, int]:
     fixed = f"/{month}/{m.group(2)}"
     changed = 1 + sum(a != b for a, b in zip(m.group(1), month, strict=True))
     return text[: m.start()] + fixed + text[m.end() :], changed
+
+
+# The month slot before the year: after a slash, or after a space where OCR lost the slash
+# (`277 IX/2025`, `286 11/2026`); empty when OCR lost the month (`DS//2026`).
+_MONTH_SLOT = re.compile(
+    r"(?P<sep>\s*/\s*|\s+)(?P<month>[IVXYl1|!]{0,5})\s*/\s*(?P<year>(?:19|20)\d{2})(?!\d)"
+)
+
+
+def month_of_issue(text: str, issued: date | None) -> tuple[str, int]:
+    """An office numbers a letter in the month it issues it: a month slot that is empty or an
+    OCR confusion of the letter date's month (`IX` for `XI`, `11` for `II` or for `/I`) is
+    that month; another valid month is kept, and a number without a month slot gets none.
+    Returns the text and how many characters changed."""
+    if issued is None:
+        return text, 0
+    slot = next((m for m in reversed(list(_MONTH_SLOT.finditer(text))) if _is_slot(m)), None)
+    want = ROMAN[issued.month - 1]
+    if slot is None or not _confused(slot["month"], want):
+        return text, 0
+    if slot["month"] == want and "/" in slot["sep"]:
+        return text, 0
+    changed = 0 if slot["month"] == want else max(len(want), len(slot["month"]))
+    changed += "/" not in slot["sep"]  # the slash put back
+    fixed = f"/{want}/{slot['year']}"
+    return text[: slot.start()] + fixed + text[slot.end() :], changed
+
+
+def _is_slot(m: re.Match[str]) -> bool:
+    """A month slot: after a slash, or a month-like token after a space."""
+    return "/" in m["sep"] or bool(m["month"])
+
+
+def _confused(read: str, want: str) -> bool:
+    """`read` is `want` as OCR may garble it: lost, its strokes read as look-alikes or in
+    swapped order, or one stroke more (a slash or rule read as `1`). A clean Roman month is
+    only taken for another when its strokes are the same (`IX`/`XI`, `IV`/`VI`)."""
+    if read in _ROMAN_MONTHS:
+        return sorted(read) == sorted(want)
+    strokes = re.sub(r"[l1|!]", "I", read).replace("Y", "V")
+    fewer = {strokes[:i] + strokes[i + 1 :] for i, ch in enumerate(strokes) if ch == "I"}
+    return not read or sorted(strokes) == sorted(want) or want in fewer
 
 
 def roman_month(number: str) -> str:

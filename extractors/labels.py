@@ -53,11 +53,14 @@ def label_weight(field: str, label: str) -> int:
 # Letters OCR confuses inside labels ("Tgi. Lahir", "N0. RM"): each matches its look-alikes.
 _LOOKALIKES = {"l": "[l1iI|!]", "i": "[il1I|!]", "o": "[o0]"}
 FUZZY_LENGTH = 7  # words this long also match with one letter dropped or changed (`Dignosa`)
+# Shorter words get that one edit only in a label that opens its column and is followed by
+# its colon or its column's gap (`Tgl. Lahi :`), where a label is all a word can be.
+SHORT_FUZZY_LENGTH = 4
 
 
-def _tolerant(chunk: str) -> str:
+def _tolerant(chunk: str, shortest: int = FUZZY_LENGTH) -> str:
     exact = "".join(_LOOKALIKES.get(ch.lower(), re.escape(ch)) for ch in chunk)
-    if len(chunk) < FUZZY_LENGTH or not chunk.isalpha():
+    if len(chunk) < shortest or not chunk.isalpha():
         return exact
     dropped = {chunk[:i] + chunk[i + 1 :] for i in range(1, len(chunk))}
     changed = {
@@ -72,6 +75,28 @@ def label_regex(label: str) -> re.Pattern[str]:
     chunks = re.findall(r"[A-Za-z0-9]+", label)
     body = _SEPARATOR.join(_tolerant(c) for c in chunks)
     return re.compile(rf"(?<![A-Za-z0-9]){body}{_LABEL_END}", re.IGNORECASE)
+
+
+@cache
+def short_fuzzy_regex(label: str) -> re.Pattern[str] | None:
+    """`label_regex` with one OCR-sized edit in one of its short words (`Lahi` for `Lahir`);
+    None when the label has no word of 4 to 6 letters."""
+    chunks = re.findall(r"[A-Za-z0-9]+", label)
+    short = [
+        i
+        for i, c in enumerate(chunks)
+        if c.isalpha() and SHORT_FUZZY_LENGTH <= len(c) < FUZZY_LENGTH
+    ]
+    if not short:
+        return None
+    bodies = [
+        _SEPARATOR.join(
+            _tolerant(c, SHORT_FUZZY_LENGTH if j == i else FUZZY_LENGTH)
+            for j, c in enumerate(chunks)
+        )
+        for i in short
+    ]
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(bodies)}){_LABEL_END}", re.IGNORECASE)
 
 
 def words_after(lines: list[Line], phrases: Iterable[str]) -> Iterator[tuple[int, list[Word]]]:
@@ -184,6 +209,11 @@ def _anchored_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None
         return None
     if tl.text[match.end()].isalnum():  # glued to its value (`_LABEL_END`)
         return match.end(), False
+    return _gap_end(tl, match)
+
+
+def _gap_end(tl: TextLine, match: re.Match[str]) -> tuple[int, bool] | None:
+    """Where the value starts after a label without its colon: across a form's column gap."""
     last = tl.word_at(max(match.end() - 1, 0))
     if last + 1 >= len(tl.line.words):
         return None
@@ -261,7 +291,33 @@ def find_labels(lines: list[Line], field: str) -> list[LabelHit]:
                 if hit is not None:
                     taken.append((m.start(), m.end()))
                     hits.append(hit)
+        hits.extend(_short_fuzzy_hits(lines, index, tl, labels, taken))
     return hits
+
+
+def _short_fuzzy_hits(
+    lines: list[Line], index: int, tl: TextLine, labels: list[str], taken: list[tuple[int, int]]
+) -> Iterator[LabelHit]:
+    """Labels read with one edit in a short word (`short_fuzzy_regex`), where no label was
+    found: only at the head of a column, before a colon or a column gap."""
+    for label in labels:
+        pattern = short_fuzzy_regex(label)
+        for m in pattern.finditer(tl.text) if pattern else ():
+            if any(m.start() < b and m.end() > a for a, b in taken) or not _opens_run(tl, m):
+                continue
+            after = _AFTER.match(tl.text, m.end())
+            anchored = (after.end(), True) if after else _gap_end(tl, m)
+            if anchored is not None:
+                taken.append((m.start(), m.end()))
+                yield _hit_beside(lines, index, tl, m, label, anchored)
+
+
+def _opens_run(tl: TextLine, m: re.Match[str]) -> bool:
+    """The match is the first thing of its column run, numbering and a box's rules aside."""
+    first = tl.words_in(m.start(), m.end())[0]
+    run = next(r for r in column_runs(tl.line) if first in r)
+    before = " ".join(w.text for w in run[: run.index(first)] if not _is_debris(w.text))
+    return not _NUMBERED.sub("", before)
 
 
 def _hit_beside(

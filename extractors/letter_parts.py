@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from statistics import median
 
 from extractors.confidence import evidence_of, scored_field
@@ -171,27 +172,39 @@ def header_value(
 # A colon OCR read as a 1 glued to the day: `Tanggal Lahir 111 - 07 - 1963`, also with a
 # typewriter's zero read as a letter in the month (`122 - O1 - 1979`).
 _DIGIT = "0-9" + re.escape("".join(OCR_DIGIT_MAP))
-_GLUED_COLON = re.compile(
-    rf"^\s*[:;]?\s*[1lI|!][:;]?(?=[{_DIGIT}]{{1,2}}\s*[-/.]\s*[{_DIGIT}]{{1,2}}\s*[-/.]\s*\d{{4}})"
-)
+_NUMERIC_DATE = rf"[{_DIGIT}]{{1,2}}\s*[-/.]\s*[{_DIGIT}]{{1,2}}\s*[-/.]\s*\d{{4}}"
+_GLUED_COLON = re.compile(rf"^\s*[:;]?\s*[1lI|!][:;]?(?={_NUMERIC_DATE})")
+# The colon lost altogether, the date right after the label (`Tgl. Lahir 24-10-1961 Jenis
+# Kelamin : …` on a 200-dpi scan of rujukan_form).
+_LOST_COLON = re.compile(rf"^\s*(?={_NUMERIC_DATE})")
 
 
 def _glued_birth_date(lines: list[Line]) -> Field:
-    """A birth date whose label's colon was read as a digit glued to the day; tried only when
-    the label gave no date, so a real `11-07` is never cut."""
+    """A birth date whose label's colon was lost, or read as a digit glued to the day; tried
+    only when the label gave no date, and a date read whole first, so a real `11-07` is
+    never cut."""
     for line in lines:
         for label in label_table()["birth_date"]:
             match = label_regex(label).search(line.text)
-            rest = line.text[match.end() :] if match else ""
-            glued = _GLUED_COLON.match(rest)
-            parsed = parse_date(rest[glued.end() :], kind="birth") if glued else None
+            parsed, repaired = _date_after(line.text[match.end() :] if match else "")
             if parsed is not None:
                 words = [w for w in line.words if any(ch.isdigit() for ch in w.text)]
-                evidence = evidence_of(words or line.words, repaired=1)
+                evidence = evidence_of(words or line.words, repaired=repaired)
                 return scored_field(
                     "birth_date", parsed.isoformat(), evidence, line.page, [w.box for w in words]
                 )
     return Field(name="birth_date")
+
+
+def _date_after(rest: str) -> tuple[date | None, int]:
+    """The birth date right after a label without its colon, read whole, else with a digit
+    glued to the day taken for the colon (a repair of one character)."""
+    for repaired, pattern in enumerate((_LOST_COLON, _GLUED_COLON)):
+        start = pattern.match(rest)
+        parsed = parse_date(rest[start.end() :], kind="birth") if start else None
+        if parsed is not None:
+            return parsed, repaired
+    return None, 0
 
 
 def birth_date(lines: list[Line]) -> Field:

@@ -88,7 +88,9 @@ def _in_running_text(lines: list[Line]) -> Field | None:
 # some systems box there (`| No. 703156-0925 |`). A letter's own number has a label and Roman
 # months or words; a phone or postcode sits on an address line.
 _ALONE = re.compile(r"^(?:No\.?\s*)?(?P<value>(?:RM-?)?\d[\d./\-]{4,}\d)$", re.IGNORECASE)
-UNLABELLED = 0.6  # no label: a person looks
+# No label: a person looks (the calibrated confidence of any register read is above 0.98; this
+# keeps a guess by position under the policy's review threshold of 0.6).
+UNLABELLED = 0.6
 TOP_SHARE = 0.3  # of the first page: the letterhead and the lines right under it
 DIGIT_SHARE = 0.6
 
@@ -115,6 +117,6 @@ def _boxed_alone(lines: list[Line]) -> Field:
         if value is None:
             continue
         used = [w for w in words if any(ch.isdigit() for ch in w.text)]
-        evidence = evidence_of(used, anchored=False, doubt=UNLABELLED)
+        evidence = evidence_of(used, anchored=False, unmeasured=UNLABELLED)
         return scored_field("register_number", value, evidence, line.page, [w.box for w in used])
     return Field(name="register_number")

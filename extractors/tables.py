@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
+from statistics import median
 
 from rapidfuzz.distance import Levenshtein
 
@@ -94,7 +96,7 @@ def rows_below(lines: list[Line], index: int, columns: list[Column], limit: int 
         if re.search(r"[A-Za-z]\s*:", line.text):
             break
         cells: dict[str, list[Word]] = {}
-        for chunk in cells_of(line):
+        for chunk in (part for cell in cells_of(line) for part in split_at_columns(cell, columns)):
             cells.setdefault(column_of(chunk, columns), []).extend(chunk)
         rows.append(Row(line, cells))
         previous = line
@@ -111,6 +113,32 @@ def cells_of(line: Line) -> list[list[Word]]:
         else:
             chunks.append([word])
     return chunks
+
+
+# A box's vertical rule that OCR read as a word: a cell's edge, never part of its text.
+_RULE = re.compile(r"[|\[\]]+")
+WIDE_SPACE = 1.5  # times the cell's usual word space: a space that parts two cells
+
+
+def split_at_columns(chunk: list[Word], columns: list[Column]) -> list[list[Word]]:
+    """Two cells printed close together and read as one (`I10 - Hipertensi Paracetamol 3x500
+    mg`, `memar | A01.0 - Demam tifoid`): cut at a rule read as a word, and at a space wider
+    than the others where the middle between two headers falls."""
+    bounds = [(a.right + b.left) / 2 for a, b in pairwise(columns)]
+    gaps = [b.box.left - a.box.right for a, b in pairwise(chunk)]
+    space = median(gaps) if gaps else 0.0
+    parts: list[list[Word]] = [[]]
+    for word in chunk:
+        if _RULE.fullmatch(word.text):
+            parts.append([])
+            continue
+        if parts[-1]:
+            left, right = parts[-1][-1].box.right, word.box.left
+            wide = right - left > WIDE_SPACE * space
+            if wide and any(left <= x <= right for x in bounds):
+                parts.append([])
+        parts[-1].append(word)
+    return [part for part in parts if part]
 
 
 def column_of(chunk: list[Word], columns: list[Column]) -> str:

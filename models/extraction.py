@@ -63,6 +63,9 @@ class Evidence(BaseModel):
     valid: bool | None = None  # passed the field's own check; None when it has none
     agrees: bool | None = None  # an independent reading agrees (True) or contradicts (False)
     doubt: float = 1.0  # extractor-specific doubt: fallback candidate, free-standing, reread
+    # A doubt the calibration seed cannot measure (a value found by its place alone, where
+    # every labelled value of the field scores as sure): scales the calibrated confidence.
+    unmeasured: float = 1.0
     long_word: bool = False  # a name or village word long enough to be two run together
 
 

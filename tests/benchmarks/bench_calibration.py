@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from extractors.calibration import fit_field
-from extractors.confidence import _table, calibrate, evidence_score, has_long_word
+from extractors.confidence import _table, confidence_of, evidence_score, has_long_word
 from fixtures.document import DOC_TYPES
 from fixtures.generate import generate
 from models.extraction import Evidence
@@ -184,8 +184,9 @@ def rescore(rows: list[dict]) -> None:
             continue
         # Records written before the evidence had this flag: it follows from the value.
         row["evidence"].setdefault("long_word", has_long_word(row["field"], row["value"]))
-        row["score"] = evidence_score(Evidence(**row["evidence"]))
-        row["confidence"] = calibrate(f"{row['doc_type']}.{row['field']}", row["score"])
+        evidence = Evidence(**row["evidence"])
+        row["score"] = evidence_score(evidence)
+        row["confidence"] = confidence_of(f"{row['doc_type']}.{row['field']}", evidence)
 
 
 def main() -> int:

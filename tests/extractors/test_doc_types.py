@@ -1,4 +1,12 @@
-from extractors.doc_types import faskes_letter, roman_month, sktm, slashed_roman_month
+from datetime import date
+
+from extractors.doc_types import (
+    faskes_letter,
+    month_of_issue,
+    roman_month,
+    sktm,
+    slashed_roman_month,
+)
 from extractors.lines import lines_from_text
 
 
@@ -46,6 +54,39 @@ def test_repaired_letter_number_is_read_with_less_confidence():
     fixed = sktm(lines_from_text("Nomor : 470/277/KESRA!!I/2026")).fields["letter_number"]
     assert fixed.value == clean.value == "470/277/KESRA/II/2026"
     assert fixed.evidence.repaired == 2 and fixed.confidence <= clean.confidence
+
+
+def _sktm_number(number_line: str, dated: str) -> str | None:
+    lines = lines_from_text(f"DESA SUKAMAJU\n{number_line}\n" + "isi surat\n" * 12 + dated)
+    return sktm(lines).fields["letter_number"].value
+
+
+def test_a_roman_month_ocr_garbled_is_the_letter_dates_month():
+    # sktm_zoo numbers as Tesseract read them (own set, seed 91): the slash before the month
+    # lost and its strokes swapped (`277 /XI/2025`), the slash read as a stroke (`286 /I/`),
+    # the month lost (`/II/`).
+    got = _sktm_number("Nomor : 145/Kel-SW/ 277 IX/2025", "Sukamaju, 3 November 2025")
+    assert got == "145/Kel-SW/277/XI/2025"
+    got = _sktm_number("Nomor : 145/Kel-RS/ 286 11/2026", "Sukamaju, 14 Januari 2026")
+    assert got == "145/Kel-RS/286/I/2026"
+    got = _sktm_number("Nomor : 474/108/DS//2026", "Sukamaju, 9 Februari 2026")
+    assert got == "474/108/DS/II/2026"
+
+
+def test_a_small_l_read_as_a_capital_i_in_a_letter_number():
+    # sktm/kelurahan_surat on WhatsApp (own set, seed 91): `145/Kel-C/ 61 /XI/2025`.
+    got = _sktm_number("Nomor : 145/KeI-C/ 61 /XI/2025", "Cibunarjaya, 26 November 2025")
+    assert got == "145/Kel-C/61/XI/2025"
+    assert _sktm_number("Nomor : 474/12/DS-II/XI/2025", "Cibunarjaya, 26 November 2025") == (
+        "474/12/DS-II/XI/2025"
+    )
+
+
+def test_a_roman_month_is_never_invented_nor_replaced_by_another_valid_one():
+    assert month_of_issue("474/108/DS/2026", date(2026, 2, 9)) == ("474/108/DS/2026", 0)
+    assert month_of_issue("400/1/DS/X/2026", date(2026, 11, 2)) == ("400/1/DS/X/2026", 0)
+    assert month_of_issue("400/1/DS/1/2026", date(2026, 2, 2)) == ("400/1/DS/1/2026", 0)
+    assert month_of_issue("474/108/DS//2026", None) == ("474/108/DS//2026", 0)
 
 
 def test_sktm_village_and_district_stop_at_the_next_level():

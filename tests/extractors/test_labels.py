@@ -22,6 +22,20 @@ def test_short_label_inside_longer_label_does_not_fire():
     assert find_label(lines, "head_name").value == "BUDI SANTOSO"
 
 
+def test_a_short_label_word_with_one_ocr_slip_before_its_colon():
+    """`Tgl. Lahir :` read `Tgl. Lahi :` (the previous round's own set): a label all the same,
+    as it opens its line and its colon follows."""
+    hit = find_label(lines_from_text("Nama : BUDI\nTgl. Lahi : 12-03-1980"), "birth_date")
+    assert hit is not None and hit.value == "12-03-1980"
+    hit = find_label(lines_from_text("2. Nomer : 474/12/DS/II/2026"), "letter_number")
+    assert hit is not None and hit.value == "474/12/DS/II/2026"
+
+
+def test_a_short_label_word_with_a_slip_is_no_label_inside_a_line_or_without_colon():
+    assert find_labels(lines_from_text("Tgl. Lahi 12-03-1980 di rumah"), "birth_date") == []
+    assert find_labels(lines_from_text("Nama : BUDI Lahi : 12-03-1980"), "birth_date") == []
+
+
 def test_value_stops_at_next_label_on_same_row():
     lines = lines_from_text("Desa/Kelurahan : SUKAMAJU Kabupaten/Kota : SAMBAS")
     assert find_label(lines, "village").value == "SUKAMAJU"

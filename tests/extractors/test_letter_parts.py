@@ -47,6 +47,15 @@ def test_a_birth_date_whose_colon_was_read_as_a_digit_glued_to_the_day():
     assert birth_date(lines_from_text("Tgl Lahir : 11-07-1963")).value == "1963-07-11"
 
 
+def test_a_birth_date_right_after_its_label_whose_colon_was_lost():
+    """faskes_letter/rujukan_form on a 200-dpi scan (own set, seed 91)."""
+    lines = lines_from_text("Tgl. Lahir 24-10-1961 Jenis Kelamin : Laki-laki")
+    assert birth_date(lines).value == "1961-10-24"
+    assert birth_date(lines_from_text("Tgl. Lahir 11-07-1963 Jenis Kelamin : P")).value == (
+        "1963-07-11"
+    )
+
+
 def test_a_glued_colon_before_a_month_read_with_a_letter_o():
     """sktm/form_desa, typewriter font, as Tesseract read a clean scan."""
     lines = lines_from_text("Tempat Lahir : Sijunjung\nTanggal Lahir 122 - O1 - 1979")

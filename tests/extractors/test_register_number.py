@@ -117,7 +117,17 @@ def test_a_number_boxed_alone_at_the_top_right_is_the_register():
         text = f"   RSU AISYIYAH LAHAT\n{_TOP}{printed}\n   SURAT RUJUKAN\nNama : X" + "\n" * 12
         field = extract_register_number(lines_from_text(text + "Demikian"))
         assert field.value == value
-        assert (field.evidence.anchored, field.evidence.doubt) == (False, 0.6)
+        assert (field.evidence.anchored, field.evidence.unmeasured) == (False, 0.6)
+
+
+def test_a_register_guessed_by_its_place_is_less_sure_than_a_labelled_one():
+    """The calibrated curve gives every register read 0.986: the guess by position must show
+    its doubt, under the review threshold, so a person looks."""
+    text = f"   RSU AISYIYAH LAHAT\n{_TOP}703156-0925\n   SURAT RUJUKAN\nNama : X" + "\n" * 12
+    alone = extract_register_number(lines_from_text(text + "Demikian"))
+    labelled = extract_register_number(lines_from_text("No. RM : 703156-0925"))
+    assert alone.value == labelled.value == "703156-0925"
+    assert alone.confidence < 0.6 < labelled.confidence
 
 
 @pytest.mark.parametrize("printed", ["445/12/RM/II/2026", "12-02-2026", "Telp. 0421522276"])

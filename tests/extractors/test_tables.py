@@ -2,6 +2,7 @@
 
 from extractors.lines import lines_from_text
 from extractors.tables import find_table, header_columns
+from models import Box, Line, Word
 
 HEADERS = {
     "number": ("no",),
@@ -51,3 +52,43 @@ def test_running_text_naming_two_columns_is_no_header():
     headers = {**HEADERS, "kind": ("jenis", "status")}
     text = "Pasien tersebut kami rujuk dengan diagnosa Status asmatikus, penanganan di IGD (J46)"
     assert header_columns(lines_from_text(text)[0], headers) is None
+
+
+REFERRAL = {"diagnosis": ("diagnosa",), "other": ("anamnesa", "terapi")}
+
+
+def _line(row: int, *words: tuple[str, int]) -> Line:
+    """A line of words at given left edges (20 px a letter), to set the spaces exactly."""
+    return Line(
+        words=[
+            Word(
+                text=t,
+                box=Box(left=x, top=row * 40, width=20 * len(t), height=30),
+                confidence=0.95,
+                page=1,
+                line=row,
+            )
+            for t, x in words
+        ]
+    )
+
+
+def test_two_cells_printed_close_together_are_cut_at_the_headers_middle():
+    """emr_rujukan_grid's `Anamnesa | Diagnosa | Terapi` table on a photo: the therapy cell
+    starts a little more than a word space after the diagnosis (`… esensial Paracetamol`)."""
+    header = _line(0, ("Anamnesa", 40), ("Diagnosa", 600), ("Terapi", 1180))
+    row = _line(
+        1, ("Lemas", 40), ("mual", 150), ("I10", 480), ("-", 550), ("Hipertensi", 580),
+        ("esensial", 790), ("Paracetamol", 972), ("3x500", 1202), ("mg", 1312),
+    )  # fmt: skip
+    _, rows = find_table([header, row], REFERRAL, "diagnosis")
+    assert rows[0].text("diagnosis") == "I10 - Hipertensi esensial"
+
+
+def test_a_rule_read_as_a_word_parts_two_cells():
+    """emr_rujukan_grid on a 200-dpi scan: `Mimisan berulang dan memar | A01.0 - Demam tifoid`,
+    the box's rule read between the complaints and the diagnosis."""
+    text = "Anamnesa          Diagnosa\nMimisan dan memar | A01.0 - Demam tifoid"
+    _, rows = find_table(lines_from_text(text), REFERRAL, "diagnosis")
+    assert rows[0].text("diagnosis") == "A01.0 - Demam tifoid"
+    assert rows[0].text("other") == "Mimisan dan memar"

@@ -369,7 +369,7 @@ def _heads_a_cell(
         return None
     left, right = label_words[0].box.left, label_words[-1].box.right
     value, words = _value_below(lines, index, left, right, CELL_GAP)
-    if not value:
+    if not value or _sentence(value):  # the body under `Diagnosa Utama` whose `: ____` OCR lost
         return None
     return LabelHit(index + 1, label, value, words, False, True, left)
 

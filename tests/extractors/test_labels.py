@@ -158,6 +158,18 @@ def test_section_heading_over_the_diagnosis():
     )
 
 
+def test_a_label_printed_blank_with_a_rule_does_not_take_the_paragraph_under_it():
+    """`Diagnosa Utama : ________` as Tesseract reads it on a clean scan (own family 4242,
+    eclinic-style sick note): colon and rule lost, the label alone, the letter's paragraph
+    under it. That sentence is no diagnosis (it was taken at confidence 0.01)."""
+    text = (
+        "No. BPJS        : 0006790482344\n"
+        "Diagnosa Utama\n"
+        "Berdasarkan hasil pemeriksaan, pasien tersebut perlu istirahat karena sakit"
+    )
+    assert [h.value for h in find_labels(lines_from_text(text), "diagnosis") if h.value] == []
+
+
 def test_label_then_a_row_of_its_own_below_is_no_value():
     text = "Diagnosa Akhir :             Kode ICD\n  - Diagnosa Utama      : PPOK eksaserbasi akut"
     hits = find_labels(lines_from_text(text), "diagnosis")

@@ -18,7 +18,7 @@ sheet (`TextLines.fits`: the text inside it, along its edges, a blank paper rim)
 when there is none, the photo is read from its text block (`text_page`). The detector runs
 on the photo shrunk to `DETECT_SIDE`, and once more closer on the region of small print.
 Its boxes are all the detection PP-OCR needs: `read.read_raster` carries them through the
-page's turns and crops (`TextPage.matrix`) and recognises them, without detecting again.
+page's turns and crops (`TextPage.boxes`) and recognises them, without detecting again.
 """
 
 from __future__ import annotations
@@ -137,7 +137,6 @@ class TextPage:
     image: np.ndarray
     angle: float
     lines: int
-    matrix: np.ndarray  # 2x3: photo pixels to `image`'s
     boxes: np.ndarray  # (n, 4, 2) on `image`
 
 
@@ -191,7 +190,7 @@ def text_page(image: np.ndarray, found: TextLines) -> TextPage:
     angle = direction if direction <= 90 else direction - 180  # turn that levels the lines
     crop, matrix = _crop(image, found.points, angle, found.thickness)
     boxes = cv2.transform(found.boxes.reshape(-1, 1, 2).astype(np.float32), matrix)
-    return TextPage(crop, angle, len(found.points) // 4, matrix, boxes.reshape(-1, 4, 2))
+    return TextPage(crop, angle, len(found.points) // 4, boxes.reshape(-1, 4, 2))
 
 
 def _text_lines(image: np.ndarray, scale: float) -> TextLines | None:
